@@ -1,0 +1,52 @@
+"""The ``filter`` command line (typer).
+
+Commands live in submodules, each owning one area; they register on ``app`` at import:
+``clean``/``inspect`` (``filter.cli.clean``), ``train``/``evaluate``/``bench``
+(``filter.cli.model``), ``data build``/``data stats`` (``filter.cli.data``),
+``review`` (``filter.cli.review``).
+"""
+from __future__ import annotations
+
+import sys
+
+import typer
+
+app = typer.Typer(
+    name="filter",
+    help="Find and remove injected promotion (judi online) and scraper boilerplate in Indonesian news text.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class UserError(Exception):
+    """A mistake by the user (missing file, unknown format...): one line on stderr, exit 2."""
+
+
+def fail(message: str, code: int = 2) -> "typer.Exit":
+    """Print one clear error line on stderr and return an Exit to raise."""
+    typer.echo(f"filter: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _register() -> None:
+    import importlib
+
+    for name in ("clean", "model", "data", "review"):
+        try:
+            importlib.import_module(f"filter.cli.{name}")
+        except ModuleNotFoundError as exc:  # submodule not written yet
+            if exc.name != f"filter.cli.{name}":
+                raise
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app()
+    except UserError as exc:
+        typer.echo(f"filter: error: {exc}", err=True)
+        sys.exit(2)

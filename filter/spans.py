@@ -1,0 +1,105 @@
+"""Result data model: offset-addressed spans and the cleaning result.
+
+Offsets are Python string offsets (code points, end exclusive) into the *original* text;
+``text[span.start:span.end]`` is the span. Spans in a result are sorted and never overlap.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+LABELS = ("promo", "boilerplate")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A junk span: ``text[start:end]`` with a label, a free-text kind and a probability."""
+
+    start: int
+    end: int
+    label: str
+    kind: str = ""
+    score: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start <= self.end):
+            raise ValueError(f"invalid span offsets {self.start}:{self.end}")
+        if self.label not in LABELS:
+            raise ValueError(f"unknown span label {self.label!r}; expected one of {LABELS}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "label": self.label,
+                "kind": self.kind, "score": round(float(self.score), 4)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Span":
+        return cls(int(d["start"]), int(d["end"]), str(d["label"]),
+                   str(d.get("kind", "")), float(d.get("score", 1.0)))
+
+
+def check_spans(text: str, spans: Iterable[Span]) -> list[Span]:
+    """Return spans sorted; raise ValueError if any is out of bounds or overlaps another."""
+    out = sorted(spans, key=lambda s: (s.start, s.end))
+    prev_end = 0
+    for s in out:
+        if s.end > len(text):
+            raise ValueError(f"span {s.start}:{s.end} out of bounds for text of length {len(text)}")
+        if s.start < prev_end:
+            raise ValueError(f"span {s.start}:{s.end} overlaps the previous span ending at {prev_end}")
+        prev_end = s.end
+    return out
+
+
+@dataclass(slots=True)
+class CleanResult:
+    """The outcome of cleaning one document.
+
+    ``cleaned`` is derived from ``text`` and the *removed* spans (see ``filter.render``);
+    ``spans`` lists every detected span, removed or (in annotate-only mode) not.
+    Ratios are shares of the original characters covered by spans: a document quality score.
+    """
+
+    text: str
+    cleaned: str
+    spans: list[Span] = field(default_factory=list)
+    model_version: str = ""
+
+    def _ratio(self, label: str | None) -> float:
+        if not self.text:
+            return 0.0
+        n = sum(s.end - s.start for s in self.spans if label is None or s.label == label)
+        return n / len(self.text)
+
+    @property
+    def junk_ratio(self) -> float:
+        return self._ratio(None)
+
+    @property
+    def promo_ratio(self) -> float:
+        return self._ratio("promo")
+
+    @property
+    def boilerplate_ratio(self) -> float:
+        return self._ratio("boilerplate")
+
+    def quality(self) -> dict[str, float]:
+        return {"junk_ratio": round(self.junk_ratio, 4), "promo_ratio": round(self.promo_ratio, 4),
+                "boilerplate_ratio": round(self.boilerplate_ratio, 4)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "cleaned": self.cleaned,
+                "spans": [s.to_dict() for s in self.spans],
+                **self.quality(), "model_version": self.model_version}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "CleanResult":
+        return cls(d["text"], d["cleaned"], [Span.from_dict(s) for s in d.get("spans", [])],
+                   d.get("model_version", ""))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, s: str) -> "CleanResult":
+        return cls.from_dict(json.loads(s))
