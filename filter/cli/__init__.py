@@ -1,8 +1,8 @@
 """The ``filter`` command line (typer).
 
 Commands live in submodules, each owning one area; they register on ``app`` at import:
-``clean``/``inspect`` (``filter.cli.clean``), ``train``/``evaluate``/``bench``
-(``filter.cli.model``), ``data build``/``data stats`` (``filter.cli.data``),
+``clean``/``inspect`` (``filter.cli.clean``), ``train``/``bench``
+(``filter.cli.model``), ``evaluate`` (``filter.cli.evaluate``), ``data build``/``data stats`` (``filter.cli.data``),
 ``review`` (``filter.cli.review``).
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ def fail(message: str, code: int = 2) -> "typer.Exit":
 def _register() -> None:
     import importlib
 
-    for name in ("clean", "model", "data", "review"):
+    for name in ("clean", "data", "model", "evaluate", "review"):
         try:
             importlib.import_module(f"filter.cli.{name}")
         except ModuleNotFoundError as exc:  # submodule not written yet

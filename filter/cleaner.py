@@ -1,0 +1,114 @@
+"""The library entry point: ``Cleaner.load()`` once, then ``clean(text)`` per document.
+
+Pipeline: segment → featurize → classify → decode spans (all inside the model's
+``predict_spans``) → render (``filter.render``). A ``Cleaner`` holds only the loaded model and
+an immutable removal policy; ``clean`` keeps no state between calls, so one instance is safe
+to share between threads.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Protocol, Sequence
+
+from filter.spans import LABELS, CleanResult, Span, check_spans
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "filter-id-news.joblib"
+
+
+class SpanModel(Protocol):
+    """What a Cleaner needs from a model: scored spans for a text, and its identity."""
+
+    version: str
+    thresholds: dict[str, float]
+
+    def predict_spans(self, text: str) -> list[Span]:
+        """All candidate spans with calibrated scores, sorted and non-overlapping."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What to remove: labels in ``remove`` whose score reaches the threshold.
+
+    ``threshold=None`` uses the per-label thresholds stored with the model (chosen on the
+    validation split); a number overrides them for every label.
+    ``annotate_only`` reports the spans and leaves the text untouched.
+    """
+
+    remove: tuple[str, ...] = LABELS
+    threshold: float | None = None
+    annotate_only: bool = False
+
+    def __post_init__(self) -> None:
+        bad = [r for r in self.remove if r not in LABELS]
+        if bad:
+            raise ValueError(f"unknown label(s) to remove: {', '.join(bad)}; choose from {', '.join(LABELS)}")
+        if self.threshold is not None and not (0.0 <= self.threshold <= 1.0):
+            raise ValueError(f"threshold must be between 0 and 1, got {self.threshold}")
+
+
+@dataclass
+class Cleaner:
+    """Cleans documents with a loaded model under a removal policy."""
+
+    model: SpanModel
+    policy: Policy = field(default_factory=Policy)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None, **policy: Any) -> "Cleaner":
+        """Load a model artifact (default: the bundled one in ``models/``), verifying its checksum."""
+        from filter.artifact import load_model
+
+        return cls(load_model(path or os.environ.get("FILTER_MODEL") or DEFAULT_MODEL), Policy(**policy))
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    def with_policy(self, **changes: Any) -> "Cleaner":
+        from dataclasses import replace
+
+        return Cleaner(self.model, replace(self.policy, **changes))
+
+    def detect(self, text: str) -> list[Span]:
+        """Spans whose score reaches the policy's (or the model's per-label) threshold."""
+        th = self.policy.threshold
+        spans = [s for s in self.model.predict_spans(text)
+                 if s.score >= (th if th is not None else self.model.thresholds.get(s.label, 0.5))]
+        return check_spans(text, spans)
+
+    def clean(self, text: str) -> CleanResult:
+        """Clean one document. Raises TypeError for non-string input."""
+        from filter.render import render
+
+        if not isinstance(text, str):
+            raise TypeError(f"text must be str, not {type(text).__name__}")
+        spans = self.detect(text)
+        if self.policy.annotate_only:
+            cleaned = text
+        else:
+            cleaned = render(text, [s for s in spans if s.label in self.policy.remove])
+        return CleanResult(text, cleaned, spans, self.model.version)
+
+    def clean_many(self, texts: Iterable[str], n_jobs: int = 1, chunksize: int = 64) -> Iterator[CleanResult]:
+        """Clean many documents in input order; ``n_jobs>1`` uses processes (model loaded once per worker)."""
+        if n_jobs == 1:
+            for t in texts:
+                yield self.clean(t)
+            return
+        from filter.parallel import imap_clean
+
+        yield from imap_clean(self, texts, n_jobs=n_jobs, chunksize=chunksize)
+
+    def clean_frame(self, df: "Any", text_column: str = "text", prefix: str = "") -> "Any":
+        """Return a copy of a pandas DataFrame with ``cleaned``, ``spans`` and ratio columns added."""
+        if text_column not in df.columns:
+            raise KeyError(f"no column {text_column!r}; columns are {list(df.columns)}")
+        results = [self.clean(t) if isinstance(t, str) else None for t in df[text_column]]
+        out = df.copy()
+        out[prefix + "cleaned"] = [r.cleaned if r else None for r in results]
+        out[prefix + "spans"] = [[s.to_dict() for s in r.spans] if r else None for r in results]
+        for key in ("junk_ratio", "promo_ratio", "boilerplate_ratio"):
+            out[prefix + key] = [r.quality()[key] if r else None for r in results]
+        return out
