@@ -1,0 +1,85 @@
+"""``filter evaluate``: token-level metrics of the model (and the keyword baseline) on gold files."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from filter.cli import app, fail
+
+
+def load_cleaner(model: Optional[Path], threshold: Optional[float]):
+    """Load the model as a Cleaner; any failure becomes one error line."""
+    from filter.cleaner import DEFAULT_MODEL, Cleaner
+
+    path = model or DEFAULT_MODEL
+    if not Path(path).exists():
+        raise fail(f"model not found: {path} (train one with 'filter train' or pass --model)")
+    try:
+        return Cleaner.load(path, threshold=threshold)
+    except Exception as exc:  # noqa: BLE001 - a broken/incompatible artifact is a user-facing error
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise fail(f"cannot load model {path}: {msg}")
+
+
+def read_gold_files(paths: list[Path]) -> list[dict]:
+    from filter.evaluate import read_gold
+
+    docs: list[dict] = []
+    for p in paths:
+        try:
+            docs.extend(read_gold(p))
+        except ValueError as exc:
+            raise fail(str(exc))
+        except OSError as exc:
+            raise fail(f"cannot read {p}: {exc.strerror or exc}")
+    return docs
+
+
+@app.command("evaluate")
+def evaluate_command(
+    gold: Annotated[list[Path], typer.Option("--gold", help="Gold JSONL file (repeatable).")],
+    model: Annotated[Optional[Path], typer.Option("--model", help="Model artifact (default: the bundled one).")] = None,
+    threshold: Annotated[Optional[float], typer.Option("--threshold", help="One threshold for every label (default: the model's per-label thresholds).")] = None,
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Leave out the keyword-regex baseline rows.")] = False,
+    baseline_only: Annotated[bool, typer.Option("--baseline-only", help="Evaluate only the keyword-regex baseline (no model needed).")] = False,
+    outlets: Annotated[bool, typer.Option("--outlets", help="Also print one row per outlet.")] = False,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full reports as JSON here.")] = None,
+) -> None:
+    """Print token-level junk precision/recall/F1, content retention, span recall and perfect
+    documents, overall and per id category, for the model and the keyword-regex baseline."""
+    from filter.baseline import keyword_baseline
+    from filter.evaluate import evaluate, format_reports, predict_all
+
+    if threshold is not None and not (0.0 <= threshold <= 1.0):
+        raise fail(f"--threshold must be between 0 and 1, got {threshold}")
+    if baseline_only and no_baseline:
+        raise fail("--baseline-only and --no-baseline exclude each other")
+    docs = read_gold_files(gold)
+    reports = []
+    payload: dict = {"gold": [str(p) for p in gold], "documents": len(docs)}
+    if not baseline_only:
+        cleaner = load_cleaner(model, threshold)
+        try:
+            preds = predict_all(cleaner.detect, docs)
+        except Exception as exc:  # noqa: BLE001
+            raise fail(f"model failed while predicting: {type(exc).__name__}: {exc}")
+        reports.append(evaluate(docs, preds, name="model"))
+        th = {k: threshold for k in cleaner.model.thresholds} if threshold is not None else dict(cleaner.model.thresholds)
+        payload.update(model_version=cleaner.version, thresholds=th)
+        typer.echo(f"model {cleaner.version}  thresholds "
+                   + ", ".join(f"{k}={v:g}" for k, v in sorted(th.items())))
+    if not no_baseline:
+        reports.append(evaluate(docs, predict_all(keyword_baseline, docs), name="baseline"))
+    typer.echo(f"{len(docs)} gold documents from {', '.join(str(p) for p in gold)}")
+    typer.echo("token-level: P/R/F1 = junk precision/recall/F1, retain = content tokens kept, "
+               "spR = span recall (>=80% of a span's tokens removed)\n")
+    typer.echo(format_reports(reports, outlets=outlets))
+    if json_out is not None:
+        payload["reports"] = {r.name: r.to_dict() for r in reports}
+        try:
+            json_out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write {json_out}: {exc.strerror or exc}")
