@@ -1,0 +1,147 @@
+"""Ordered, memory-bounded parallel cleaning with a process pool.
+
+Each worker receives the ``Cleaner`` once (pool initializer), so the model is unpickled once per
+worker, not once per task. Texts are sent in chunks; at most ``max_pending`` chunks are in
+flight, so the input iterable is consumed lazily and memory does not grow with input size.
+Results come back in input order.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal
+
+from filter.spans import CleanResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from filter.cleaner import Cleaner
+    from filter.io import Record
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Stands in for the result of a text whose cleaning raised (``errors="return"``)."""
+
+    error: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> "Failure":
+        msg = str(exc).splitlines()[0] if str(exc) else ""
+        return cls(f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__)
+
+
+def effective_jobs(n_jobs: int | None) -> int:
+    """``None``/``-1`` → all cores; ``-k`` → all but ``k-1``; never less than 1."""
+    cores = os.cpu_count() or 1
+    if n_jobs is None or n_jobs == 0:
+        return cores
+    if n_jobs < 0:
+        return max(1, cores + 1 + n_jobs)
+    return n_jobs
+
+
+_WORKER_CLEANER: "Cleaner | None" = None
+
+
+def _init_worker(cleaner: "Cleaner") -> None:
+    global _WORKER_CLEANER
+    _WORKER_CLEANER = cleaner
+
+
+def _clean_one(cleaner: "Cleaner", text: str | None, errors: str) -> CleanResult | Failure | None:
+    if text is None:
+        return None
+    if errors == "raise":
+        return cleaner.clean(text)
+    try:
+        return cleaner.clean(text)
+    except Exception as exc:  # one bad document must not sink the others
+        return Failure.of(exc)
+
+
+def _clean_chunk(texts: list[str | None], errors: str) -> list[CleanResult | Failure | None]:
+    assert _WORKER_CLEANER is not None, "worker not initialised"
+    return [_clean_one(_WORKER_CLEANER, t, errors) for t in texts]
+
+
+def _chunks(it: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def imap_clean(
+    cleaner: "Cleaner",
+    texts: Iterable[str | None],
+    n_jobs: int | None = -1,
+    chunksize: int = 64,
+    *,
+    errors: Literal["raise", "return"] = "raise",
+    max_pending: int | None = None,
+    mp_context: Any = None,
+) -> Iterator[CleanResult | Failure | None]:
+    """Clean ``texts`` in input order with ``n_jobs`` processes (``1`` = serial, in-process).
+
+    ``errors="raise"`` re-raises the first exception a document causes; ``"return"`` yields a
+    ``Failure`` in its place and goes on. ``None`` items are placeholders that yield ``None``
+    (they keep positions aligned with a caller's own records). At most ``max_pending`` chunks
+    (default ``2 * n_jobs``) are read ahead.
+    """
+    if errors not in ("raise", "return"):
+        raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
+    if chunksize < 1:
+        raise ValueError(f"chunksize must be >= 1, got {chunksize}")
+    jobs = effective_jobs(n_jobs)
+    if jobs == 1:
+        for t in texts:
+            yield _clean_one(cleaner, t, errors)
+        return
+    pending: deque[Future] = deque()
+    limit = max_pending or 2 * jobs
+    chunks = _chunks(iter(texts), chunksize)
+    ctx = mp_context or multiprocessing.get_context()
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(cleaner,))
+    try:
+        for chunk in chunks:
+            pending.append(pool.submit(_clean_chunk, chunk, errors))
+            if len(pending) >= limit:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        for f in pending:
+            f.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def clean_records(
+    cleaner: "Cleaner",
+    records: Iterable["Record"],
+    n_jobs: int | None = -1,
+    chunksize: int = 64,
+    **kwargs: Any,
+) -> Iterator[tuple["Record", CleanResult | None, str | None]]:
+    """Pair each record with its result or error message, in input order.
+
+    Records that already carry an ``error`` (unreadable input) are not cleaned; they come back
+    with ``(record, None, record.error)``. A document whose cleaning raises comes back with
+    ``(record, None, "ExceptionType: message")``. Only in-flight records are held in memory.
+    """
+    held: deque["Record"] = deque()
+
+    def texts() -> Iterator[str | None]:
+        for rec in records:
+            held.append(rec)
+            yield None if rec.error is not None else rec.text
+
+    for out in imap_clean(cleaner, texts(), n_jobs=n_jobs, chunksize=chunksize, errors="return", **kwargs):
+        rec = held.popleft()
+        if out is None:
+            yield rec, None, rec.error
+        elif isinstance(out, Failure):
+            yield rec, None, out.error
+        else:
+            yield rec, out, None
