@@ -36,6 +36,7 @@ import os
 import re
 import shutil
 import sys
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,9 @@ _REPLACED_SURROGATE = "lone surrogate replaced with U+FFFD"
 
 class InputError(ValueError):
     """A problem with the inputs as a whole (missing file, unknown format, missing column)."""
+
+
+READ_ERRORS = (OSError, EOFError, zlib.error)  # unreadable or corrupt (compressed) files
 
 
 @dataclass
@@ -325,7 +329,7 @@ def check_source(source: Source, text_field: str = "text") -> None:
                 fh.read(1)
     except InputError:
         raise
-    except (OSError, EOFError) as exc:
+    except READ_ERRORS as exc:
         raise InputError(f"cannot read {source.path}: {exc}") from None
 
 

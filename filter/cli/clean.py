@@ -20,7 +20,7 @@ from typing import Any, List, Optional
 import typer
 
 from filter.cli import UserError, app, fail
-from filter.io import (InputError, Record, check_source, open_writer, output_record, read_records,
+from filter.io import (READ_ERRORS, InputError, Record, check_source, open_writer, output_record, read_records,
                        read_text_arg, resolve_inputs, skip_done)
 from filter.spans import LABELS
 
@@ -211,7 +211,7 @@ def _clean(inputs, output, input_format, output_format, text_field, id_field, re
         progress.done()
         raise UserError("a worker process died (out of memory?); partial output kept, "
                         "rerun with --resume and fewer --workers or a smaller --chunksize") from None
-    except (InputError, OSError) as exc:
+    except (InputError, *READ_ERRORS) as exc:
         writer.abort(keep=False)
         progress.done()
         raise UserError(str(exc)) from None

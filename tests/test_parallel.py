@@ -1,0 +1,121 @@
+"""Process-pool cleaning: same results as serial, in order, lazily, model shipped once per worker."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+
+import pytest
+from fakes import FakeModel, fake_cleaner
+
+from filter.cleaner import Cleaner
+from filter.io import Record
+from filter.parallel import Failure, clean_records, effective_jobs, imap_clean
+
+
+def make_texts(n: int, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    words = ["polisi", "warga", "desa", "Gacor77", "banjir", "pasar", "Slot88", "harga", "jalan", "sekolah"]
+    out = []
+    for i in range(n):
+        lines = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 20))) for _ in range(rng.randint(1, 5))]
+        if i % 3 == 0:
+            lines.insert(1, f"Baca juga: berita nomor {i}")
+        out.append("\n".join(lines))
+    return out
+
+
+def test_effective_jobs():
+    cores = os.cpu_count() or 1
+    assert effective_jobs(None) == cores and effective_jobs(-1) == cores
+    assert effective_jobs(1) == 1 and effective_jobs(3) == 3
+    assert effective_jobs(-cores - 5) == 1
+
+
+def test_parallel_equals_serial_in_order():
+    texts = make_texts(300)
+    cleaner = fake_cleaner()
+    serial = [r.to_dict() for r in imap_clean(cleaner, texts, n_jobs=1)]
+    parallel = [r.to_dict() for r in imap_clean(cleaner, texts, n_jobs=2, chunksize=7)]
+    assert parallel == serial
+    assert [r["text"] for r in parallel] == texts
+    assert sum(len(r["spans"]) for r in serial) > 100  # the fake model did find things
+
+
+def test_clean_many_uses_the_pool_and_matches_serial():
+    texts = make_texts(120, seed=1)
+    cleaner = fake_cleaner(remove=("promo",))
+    assert [r.cleaned for r in cleaner.clean_many(texts, n_jobs=2, chunksize=5)] == \
+           [cleaner.clean(t).cleaned for t in texts]
+
+
+def test_errors_return_failure_in_place_and_raise_mode():
+    texts = ["baik satu", "RUSAK di sini", "baik Gacor77", None]
+    cleaner = fake_cleaner(model_fail_on="RUSAK")
+    for n_jobs in (1, 2):
+        out = list(imap_clean(cleaner, texts, n_jobs=n_jobs, chunksize=1, errors="return"))
+        assert out[0].cleaned == "baik satu"
+        assert isinstance(out[1], Failure) and out[1].error.startswith("RuntimeError: fake model failure")
+        assert out[2].cleaned == "baik " and out[3] is None
+        with pytest.raises(RuntimeError, match="fake model failure"):
+            list(imap_clean(cleaner, texts, n_jobs=n_jobs, chunksize=1))
+
+
+def test_input_is_consumed_lazily():
+    pulled = 0
+
+    def gen():
+        nonlocal pulled
+        for t in make_texts(2000, seed=2):
+            pulled += 1
+            yield t
+
+    it = imap_clean(fake_cleaner(), gen(), n_jobs=2, chunksize=10, max_pending=3)
+    next(it)
+    assert pulled <= 10 * 4  # at most max_pending chunks (+ the one being submitted) read ahead
+    rest = list(it)
+    assert len(rest) == 1999 and pulled == 2000
+
+
+class CountingModel(FakeModel):
+    """Appends a line to ``log`` each time it is unpickled (i.e. shipped to a process)."""
+
+    def __init__(self, log: str) -> None:
+        super().__init__()
+        self.log = log
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        with open(self.log, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+
+
+def test_cleaner_is_shipped_once_per_worker(tmp_path):
+    # with "spawn" the cleaner must be pickled to the workers (with "fork" they inherit it)
+    log = tmp_path / "unpickled.log"
+    cleaner = Cleaner(CountingModel(str(log)))
+    texts = make_texts(200, seed=3)
+    out = list(imap_clean(cleaner, texts, n_jobs=2, chunksize=4, mp_context=multiprocessing.get_context("spawn")))
+    assert [r.cleaned for r in out] == [cleaner.clean(t).cleaned for t in texts]
+    assert len(out) == 200
+    pids = log.read_text().split()
+    assert len(pids) == len(set(pids)) <= 2  # 50 chunks, but at most one unpickling per worker
+
+
+def test_clean_records_pairs_records_with_results_or_errors():
+    recs = [Record(0, "a", "ok Gacor77"), Record(1, "b", None, error="invalid JSON"),
+            Record(2, "c", "RUSAK"), Record(3, "d", "")]
+    for n_jobs in (1, 2):
+        out = list(clean_records(fake_cleaner(model_fail_on="RUSAK"), recs, n_jobs=n_jobs, chunksize=2))
+        assert [r.id for r, _, _ in out] == ["a", "b", "c", "d"]
+        assert out[0][1].cleaned == "ok " and out[0][2] is None
+        assert out[1][1] is None and out[1][2] == "invalid JSON"
+        assert out[2][1] is None and "RuntimeError" in out[2][2]
+        assert out[3][1].cleaned == "" and out[3][2] is None
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        list(imap_clean(fake_cleaner(), ["x"], errors="ignore"))
+    with pytest.raises(ValueError):
+        list(imap_clean(fake_cleaner(), ["x"], chunksize=0))
