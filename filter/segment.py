@@ -1,22 +1,36 @@
-"""Segmentation of raw extracted text into blocks, sentences and tokens with exact offsets.
+"""Segmentation of raw extracted text into blocks, paragraphs, sentences and tokens.
 
 Every unit is a ``Segment(start, end)`` into the original string; nothing is normalised
-here (normalisation for features lives in ``filter.normalize``).
+here (normalisation for features lives elsewhere). All units are *trimmed*: they never start
+or end with whitespace (``str.isspace``) or a zero-width character (``ZERO_WIDTH``), so a
+span over a whole unit never includes a newline or the space next to it.
 
-- ``blocks(text)``: one block per non-blank line (``\\n``, ``\\r\\n`` or ``\\r``), trimmed of
-  leading/trailing whitespace (so a whole-line span never includes the newline).
-- ``sentences(text, start, end)``: sentences inside a block, aware of Indonesian
-  abbreviations, numbers, URLs, quotes, ellipses and list markers.
-- ``tokens(text, start, end)``: whitespace-delimited tokens.
+- ``blocks(text)``: one block per non-blank line. Lines end at ``\\n``, ``\\r\\n``, ``\\r``
+  and the other separators ``str.splitlines`` knows (``\\v \\f \\x1c-\\x1e \\x85 \\u2028
+  \\u2029``).
+- ``paragraphs(text)``: runs of consecutive non-blank lines separated by blank lines.
+- ``sentences(text, start, end)``: sentences inside ``text[start:end]``; they never cross a
+  line break. Aware of Indonesian abbreviations and titles ("Rp.", "No.", "dr.", "H.",
+  "S.H.", "M.Si.", "dkk."), numbers ("3.000", "Rp3.000.000"), URLs and domains
+  ("kompas.com"), closing quotes ("datang.” Lalu"), ellipses, list markers ("1. item"),
+  pipe-table rows (one sentence per row), datelines ("JAKARTA, KOMPAS.com - ...") and
+  trailing editor codes ("(ara/ara)", "(rob)": split off as their own sentence). Text with
+  no newlines at all (a flattened scrape) is split into sentences just the same.
+- ``tokens(text, start, end)``: runs of non-space characters.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+__all__ = ["Segment", "blocks", "paragraphs", "sentences", "tokens",
+           "LINE_BREAKS", "ZERO_WIDTH", "SPACE_CHARS"]
+
 
 @dataclass(frozen=True, slots=True)
 class Segment:
+    """A half-open range ``[start, end)`` of the original text."""
+
     start: int
     end: int
 
@@ -24,85 +38,217 @@ class Segment:
         return doc[self.start:self.end]
 
 
-_LINE = re.compile(r"[^\r\n]+")
-_TOKEN = re.compile(r"\S+")
-_WS = " \t\f\v\xa0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\u200b\u200e\u200f\ufeff"
+# Characters that end a line (the set ``str.splitlines`` uses; "\r\n" counts as one break).
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+# Invisible characters treated as space at segment edges and between tokens.
+ZERO_WIDTH = "\u200b\u200e\u200f\u2060\ufeff\u180e"
+# Everything ``str.isspace`` accepts, plus ZERO_WIDTH: what trimming removes.
+SPACE_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000" + ZERO_WIDTH)
 
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and (text[start].isspace() or text[start] in _WS):
-        start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in _WS):
-        end -= 1
-    return start, end
+_BR = re.escape(LINE_BREAKS)
+_SP = r"\s" + re.escape(ZERO_WIDTH)
+# A trimmed non-blank line: starts and ends with a non-space character, contains no break.
+_BLOCK = re.compile(rf"[^{_SP}](?:[^{_BR}]*[^{_SP}])?")
+_TOKEN = re.compile(rf"[^{_SP}]+")
+_BREAK = re.compile(rf"\r\n|[{_BR}]")
 
 
 def blocks(text: str) -> list[Segment]:
-    """Non-blank lines, trimmed."""
-    out = []
-    for m in _LINE.finditer(text):
-        s, e = _trim(text, m.start(), m.end())
-        if e > s:
-            out.append(Segment(s, e))
-    return out
+    """Non-blank lines, trimmed (a block never contains a line break)."""
+    return [Segment(*m.span()) for m in _BLOCK.finditer(text)]
 
 
-_ABBREV = {
-    "rp", "no", "dr", "drs", "dra", "h", "hj", "prof", "ir", "st", "sh", "se", "mm", "mh", "dkk",
-    "jl", "jln", "tbk", "pt", "cv", "kh", "ny", "tn", "sdr", "bpk", "yth", "a.n", "u.p", "dll",
-    "dsb", "dst", "tsb", "ybs", "kec", "kab", "kel", "desa", "prov", "km", "kg", "nomor", "hlm",
-    "vol", "mr", "mrs", "ms", "jr", "sr", "vs", "etc", "e.g", "i.e", "s.h", "s.e", "m.m", "m.h",
-    "s.pd", "s.kom", "m.si", "s.sos", "s.ip", "m.pd", "s.t", "m.t", "a.md", "brigjen", "kombes",
-    "akbp", "kompol", "ipda", "iptu", "aiptu", "bripka", "briptu", "jend", "kol", "letjen", "mayjen",
-    "sekjen", "gub", "wagub", "bup", "kapt", "lt", "sgt", "apt", "ust", "kyai", "pak", "bu",
-}
-# Candidate sentence ends: terminal punctuation (with closing quotes/brackets) then whitespace.
-_END = re.compile(r"(?:\.{3}|…|[.!?])+[\"'”’)\]]*(?=\s+)")
+def paragraphs(text: str) -> list[Segment]:
+    """Groups of consecutive non-blank lines; a blank (or whitespace-only) line separates them.
 
-
-def _is_abbrev(text: str, seg_start: int, dot: int) -> bool:
-    """True when the '.' at ``dot`` ends an abbreviation or an initial, not a sentence."""
-    j = dot
-    while j > seg_start and not text[j - 1].isspace():
-        j -= 1
-    word = text[j:dot].lower().lstrip("(\"'“‘[")
-    if not word:
-        return False
-    if word in _ABBREV or word.rstrip(".") in _ABBREV:
-        return True
-    if len(word) == 1 and word.isalpha():  # initial: "H." "M."
-        return True
-    if re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):  # S.H, a.n
-        return True
-    return False
-
-
-def sentences(text: str, start: int = 0, end: int | None = None) -> list[Segment]:
-    """Split ``text[start:end]`` into trimmed sentences."""
-    end = len(text) if end is None else end
+    Each paragraph runs from its first block's start to its last block's end.
+    """
     out: list[Segment] = []
-    cur = start
-    for m in _END.finditer(text, start, end):
-        punct_end = m.end()
-        if text[m.start()] == "." and m.group().rstrip("\"'”’)]") == "." and _is_abbrev(text, cur, m.start()):
-            continue
-        # next non-space char must plausibly start a sentence
-        k = punct_end
-        while k < end and text[k].isspace():
-            k += 1
-        if k < end and text[k].islower() and not text[m.start()] in "!?":
-            continue
-        s, e = _trim(text, cur, punct_end)
-        if e > s:
-            out.append(Segment(s, e))
-        cur = punct_end
-    s, e = _trim(text, cur, end)
-    if e > s:
-        out.append(Segment(s, e))
+    cur_start = prev_end = -1
+    for m in _BLOCK.finditer(text):
+        s, e = m.span()
+        if cur_start < 0:
+            cur_start = s
+        elif len(_BREAK.findall(text, prev_end, s)) > 1:
+            out.append(Segment(cur_start, prev_end))
+            cur_start = s
+        prev_end = e
+    if cur_start >= 0:
+        out.append(Segment(cur_start, prev_end))
     return out
 
 
 def tokens(text: str, start: int = 0, end: int | None = None) -> list[Segment]:
-    """Whitespace-delimited tokens of ``text[start:end]``."""
+    """Runs of non-space characters of ``text[start:end]`` (zero-width characters separate)."""
     end = len(text) if end is None else end
-    return [Segment(m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)]
+    return [Segment(*m.span()) for m in _TOKEN.finditer(text, start, end)]
+
+
+# ----------------------------------------------------------------------------- sentences
+
+# Abbreviations that never end a sentence: titles, ranks, address and number prefixes,
+# month abbreviations (a capitalised name or a number follows them).
+_ABBR_NEVER = frozenset("""
+rp no dr drs dra drg drh h hj prof ir kh ny nn tn sdr sdri bpk bp yth jl jln gg kec kab
+kel prov pt cv ud tbk st mr mrs ms jend brigjen kombes akbp kompol ipda iptu aiptu aipda
+bripka brigpol briptu bripda kapt kol letkol letjen mayjen irjen komjen laksma marsma hlm
+vol tgl ust apt ds rt rw jan feb mar apr jun jul agu agt ags sep sept okt nov des aug oct
+dec vs ca cf a.n u.p s.d u.b e.g i.e
+""".split())
+# Abbreviations that may end a sentence: split only when a capitalised word follows.
+_ABBR_END = frozenset("""
+dkk dll dsb dst dlsb dlm etc tsb ybs sbb sh se mm mh msi mpd spd skom ssos sip amd phd msc bsc
+""".split())
+_DOTTED = re.compile(r"(?:[A-Za-z]{1,3}\.)+[A-Za-z]{1,3}")
+_INITIALS = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
+# Top-level domain words: "Tribunnews.Com" is not "Tribunnews." + "Com".
+_TLD = frozenset("com co id net org go ac or tv news info biz my sg web sch mil".split())
+
+_OPENERS = "\"'“‘«([{"
+_CLOSERS = "\"'”’»)]}"
+_CLOSE_RE = re.escape(_CLOSERS)
+_EDITOR_CODE = r"[(\[][a-z]{2,5}(?:/[a-z]{2,5})*[)\]]"
+_BULLETS = "•●▪◦■►"
+
+# Candidate sentence ends: a terminal run (with closing quotes/brackets) followed by space or
+# by a glued capitalised word, or a bullet glyph followed by space. One leading character class
+# keeps the scan fast; the rest is decided in ``_split_line``.
+_CAND = re.compile(rf"[.!?…{_BULLETS}][.!?…{_CLOSE_RE}]*(?=\s|[A-Z][a-z])")
+_CODE_AT_END = re.compile(rf"{_EDITOR_CODE}")
+_MARKER = re.compile(r"([0-9]{1,3})\.\s")
+_TRAILING_NUM = re.compile(r"(?<![0-9.,])[0-9]{1,3}$")
+_LOWER_START = re.compile(rf"[{re.escape(_OPENERS)}]*(?P<c>.)", re.S)
+
+
+def _prev_word(text: str, lo: int, i: int) -> str:
+    """The non-space run ending at ``i`` (not before ``lo``), without opening quotes/brackets."""
+    j = i
+    while j > lo and not text[j - 1].isspace():
+        j -= 1
+    return text[j:i].lstrip(_OPENERS)
+
+
+def _is_abbreviation(word: str) -> str:
+    """'never', 'end' (may end a sentence) or '' (not an abbreviation) for ``word`` + '.'."""
+    w = word.lower()
+    if w in _ABBR_NEVER:
+        return "never"
+    if w in _ABBR_END:
+        return "end"
+    if len(w) == 1 and w.isalpha():  # an initial: "H." "S."
+        return "never"
+    if _INITIALS.fullmatch(word):  # "H.M." "K.H." "S.H."
+        return "never"
+    if _DOTTED.fullmatch(word):  # "M.Si." "S.Pd." "a.n."
+        w2 = w.replace(".", "")
+        return "never" if w in _ABBR_NEVER or w2 in _ABBR_NEVER else "end"
+    return ""
+
+
+def _table_row(text: str, s: int, e: int) -> bool:
+    return (text[s] == "|" or text[e - 1] == "|") and text.count("|", s, e) >= 2
+
+
+def _next_marker(text: str, i: int, le: int) -> int:
+    """N + 1 when ``text[i:]`` opens with the list marker "N. ", else -1."""
+    m = _MARKER.match(text, i, le)
+    return int(m.group(1)) + 1 if m else -1
+
+
+def _editor_code_start(text: str, ls: int, le: int) -> int:
+    """Start of a trailing editor code ("(rob)", "(ara/ara)") on the line, or ``le``."""
+    if text[le - 1] not in ")]":
+        return le
+    i = max(text.rfind("(", max(ls, le - 40), le), text.rfind("[", max(ls, le - 40), le))
+    if i > ls and _CODE_AT_END.fullmatch(text, i, le):
+        return i
+    return le
+
+
+def _split_line(text: str, ls: int, le: int, out: list[Segment]) -> None:
+    """Append the sentences of the trimmed line ``text[ls:le]`` to ``out``."""
+    if _table_row(text, ls, le):
+        out.append(Segment(ls, le))
+        return
+    code = _editor_code_start(text, ls, le)
+    cur = ls  # start of the current sentence
+    expect = _next_marker(text, cur, le)  # number of the next item in a numbered list
+    for m in _CAND.finditer(text, ls, code):
+        first = text[m.start()]
+        if first in _BULLETS:
+            if m.end() - m.start() > 1 or not text[m.end()].isspace() \
+                    or not (m.start() > cur and text[m.start() - 1].isspace()):
+                continue
+            cut = nxt = m.start()  # split before the bullet
+        else:
+            cut = m.end()
+            glued = not text[cut].isspace()
+            if glued and not (m.start() - ls >= 2 and text[m.start() - 2:m.start()].isalpha()
+                              and text[m.start() - 1].islower()):
+                continue
+            nxt = cut
+            while nxt < le and text[nxt].isspace():
+                nxt += 1
+            if nxt >= le or text[nxt] == "|":  # line end, or inside a table cell
+                continue
+            c = _LOWER_START.match(text, nxt, le)
+            if c is None or c.group("c").islower():
+                continue
+            punct = m.group().rstrip(_CLOSERS)
+            if punct == ".":
+                word = _prev_word(text, cur, m.start())
+                abbr = _is_abbreviation(word)
+                if abbr == "never":
+                    continue
+                if abbr == "end" and (not c.group("c").isupper()
+                                      or _is_abbreviation(_next_word(text, c.start("c"), le).rstrip("."))):
+                    continue
+                dm = _TRAILING_NUM.search(word)
+                if dm is not None:
+                    num, num_start = int(dm.group()), m.start() - len(dm.group())
+                    before = text[cur:num_start]
+                    if dm.start() == 0 and before.rstrip(SPACE_CHARS)[-1:] in ("", ":"):
+                        continue  # list marker "1. Item" opening the sentence or after a colon
+                    if num == expect or (dm.start() == 0 and num >= 2
+                                         and re.search(rf"(?:^|\s){num - 1}\.\s", before)):
+                        # flattened numbered list "1. Satu 2. Dua": cut before the next marker
+                        cut = nxt = num_start
+                if glued:
+                    nw = _next_word(text, nxt, le).rstrip(".,;:!?")
+                    if nw.lower() in _TLD or "." in nw or "/" in nw:
+                        continue
+        s, e = _trim(text, cur, cut)
+        if e > s:
+            out.append(Segment(s, e))
+        cur = nxt
+        expect = _next_marker(text, cur, le)
+    for a, b in ((cur, code), (code, le)):
+        s, e = _trim(text, a, b)
+        if e > s:
+            out.append(Segment(s, e))
+
+
+def _next_word(text: str, i: int, le: int) -> str:
+    j = i
+    while j < le and not text[j].isspace():
+        j += 1
+    return text[i:j].rstrip(",;:")
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    seg = text[start:end]
+    left = seg.lstrip(SPACE_CHARS)
+    if not left:
+        return start, start
+    s = start + len(seg) - len(left)
+    return s, s + len(left.rstrip(SPACE_CHARS))
+
+
+def sentences(text: str, start: int = 0, end: int | None = None) -> list[Segment]:
+    """Trimmed sentences of ``text[start:end]``, in order; a sentence never crosses a line break."""
+    end = len(text) if end is None else end
+    out: list[Segment] = []
+    for m in _BLOCK.finditer(text, start, end):
+        _split_line(text, m.start(), m.end(), out)
+    return out
