@@ -26,8 +26,9 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 # suffix tokens stripped to find the family stem (longest first); digits are stripped too
 BRAND_SUFFIXES = ("togel", "slots", "toto", "slot", "gacor", "casino", "poker", "club", "spin",
                   "play", "hoki", "bet", "win", "vip", "4d", "jp", "qq", "id")
-_NAME_SUFFIXES = ("toto", "togel", "slot", "bet", "win", "jp", "gacor", "play", "qq", "spin",
-                  "hoki", "4d", "vip", "88", "77")
+# name suffixes, weighted roughly as in real brand lists (TOTO/SLOT/BET dominate)
+_NAME_SUFFIXES = ("toto",) * 4 + ("slot",) * 3 + ("bet",) * 3 + (
+    "togel", "togel", "win", "win", "jp", "gacor", "play", "qq", "spin", "hoki", "4d", "vip", "88", "77")
 _PREFIXES = ("toto", "slot", "jp", "raja", "dewa", "king", "mega", "bos", "hoki", "gacor", "sultan")
 _DIGITS = ("88", "77", "303", "99", "777", "168", "138", "4d", "69", "123", "365", "888", "55",
            "17", "328", "500", "86", "212", "789", "555", "33", "11", "234", "66", "007")

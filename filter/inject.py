@@ -34,7 +34,7 @@ from pathlib import Path
 from filter.brands import brand_key
 from filter.obfuscate import leet, spaced, styled, zero_width
 from filter.promo import Brand, PromoBank, PromoText, load_lexicon
-from filter.segment import Segment, blocks, sentences
+from filter.segment import LINE_BREAKS, Segment, blocks, sentences
 
 __all__ = ["Injection", "inject_promo", "inject_decoys", "topic_phrase", "make_url", "FORMS",
            "OBFUSCATION_KINDS", "load_decoys"]
@@ -145,7 +145,7 @@ class _Host:
     def __init__(self, text: str, spans: list[dict]):
         self.text = text
         self.ranges = sorted((int(s["start"]), int(s["end"])) for s in spans)
-        self.flat = "\n" not in text and "\r" not in text
+        self.flat = not any(c in text for c in LINE_BREAKS)
         runs = Counter(m.group() for m in re.finditer(r"(?:\r?\n)+", text))
         self.sep = max(("\n\n", "\n"), key=lambda s: runs.get(s, 0)) if runs else "\n"
         if runs and "\r\n" in text:
@@ -166,15 +166,18 @@ class _Host:
     def line_starts(self) -> list[tuple[int, str]]:
         """(position, newline run before it) for every non-blank line after the first."""
         out = []
+        t = self.text
         for i, b in enumerate(self.blocks[1:], 1):
-            ls = self.text.rfind("\n", 0, b.start) + 1  # the line's first character
+            ls = b.start  # the line's first character (before its leading spaces)
+            while ls > 0 and t[ls - 1] not in LINE_BREAKS:
+                ls -= 1
             j = ls
-            while j > 0 and self.text[j - 1] in "\r\n":
+            while j > 0 and t[j - 1] in LINE_BREAKS:
                 j -= 1
-            run = self.text[j:ls]
+            run = t[j:ls]
             if not run or not self.free(ls):
                 continue
-            if run.count("\n") > 2:
+            if len(run) > 2 or run.strip("\r\n"):
                 run = self.sep
             nice = not self.is_span_block(b) and not self.is_span_block(self.blocks[i - 1])
             out.append((ls, run, nice))
@@ -333,12 +336,23 @@ def _obfuscate_brand(name: str, rng: random.Random) -> tuple[str, str]:
     return (out, kind) if out != name else (styled(name, rng), "styled_unicode")
 
 
+_VERB_START = frozenset("""daftar login cari klik main langsung buruan gabung gas gaskeun ketik jangan cek
+kunjungi pindah modal wajib cobain lagi menang ada bikin butuh""".split())
+
+
+def _noun_phrases(phrases: list[str]) -> list[str]:
+    """Keyword phrases that read as a noun phrase in a template slot ("bonus new member")."""
+    out = [p for p in phrases if len(p.split()) >= 2 and p.split()[0].lower() not in _VERB_START]
+    return out or phrases
+
+
 class _Filler:
     """Fills template slots for one document (one brand per insertion)."""
 
     def __init__(self, host: _Host, bank: PromoBank, rng: random.Random, title: str | None):
         self.host, self.bank, self.rng, self.title = host, bank, rng, title
         self.phrases = _phrases(bank.keywords)
+        self.nouns = _noun_phrases(self.phrases)
         self._topic: str | None = None
 
     def topic(self) -> str:
@@ -358,7 +372,7 @@ class _Filler:
         rng = self.rng
         out = tpl
         if "{KEYWORD}" in out:
-            out = out.replace("{KEYWORD}", rng.choice(self.phrases), 1).replace("{KEYWORD}", rng.choice(self.phrases))
+            out = out.replace("{KEYWORD}", rng.choice(self.nouns), 1).replace("{KEYWORD}", rng.choice(self.nouns))
         if "{TOPIC}" in out:
             out = out.replace("{TOPIC}", self.topic())
         if "{URL}" in out:
