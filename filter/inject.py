@@ -200,6 +200,10 @@ class _Host:
                     if p >= s.end - 3 or t[p - 1] != " ":
                         continue
                     comma = prev == ","
+                    if not comma and t[p].isupper():
+                        j = t.rfind(" ", s.start, p - 1)
+                        if t[s.start if j < 0 else j + 1].isupper():
+                            continue  # inside a capitalised name ("BANDAR LAMPUNG", "Way Halim")
                     if after_comma is None or after_comma == comma:
                         if prev.isalnum() or comma:
                             out.append(p)
@@ -288,11 +292,16 @@ def topic_phrase(text: str, title: str | None, rng: random.Random) -> str:
         return "perkembangan terkini"
     body_text = text.replace(title, " ") if title and title.strip() else text
     body = " " + " ".join(_WORDRE.findall(body_text)).lower() + " "
+    used = set()
     for ph in cands:  # prefer phrases the article itself uses (noun phrases, not title verbs)
         hits = body.count(" " + " ".join(ph).lower() + " ")
-        cands[ph] *= (1.5 + hits) if hits >= (1 if title else 2) else 0.3
+        if hits >= (1 if title else 2):
+            used.add(ph)
+        cands[ph] *= (1.5 + hits) if ph in used else 0.3
         if any(w in lower_seen for w in ph):
             cands[ph] *= 1.5
+    if len(used) >= 2:
+        cands = Counter({ph: v for ph, v in cands.items() if ph in used})
     top = [c for c, _ in cands.most_common(8)]
     words = rng.choice(top)
 
