@@ -51,6 +51,15 @@ def get_cleaner(model_path: str | None = None, **policy: Any) -> Cleaner:
     return _cached_cleaner(None if model_path is None else str(model_path), items)
 
 
+def _is_null(v: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
 def output_schema_ddl() -> str:
     """The added columns as a Spark DDL fragment, for ``mapInPandas``."""
     return ("cleaned string, spans string, junk_ratio double, promo_ratio double, "
@@ -72,7 +81,7 @@ def clean_partition(pdf: "pd.DataFrame", text_column: str = "text", model_path: 
     for text in pdf[text_column].tolist():
         try:
             if not isinstance(text, str):
-                raise TypeError(f"text is {'null' if text is None or text != text else type(text).__name__}, not a string")
+                raise TypeError(f"text is {'null' if _is_null(text) else type(text).__name__}, not a string")
             r = c.clean(text)
         except Exception as exc:
             cleaned.append(None)

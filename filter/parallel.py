@@ -64,8 +64,20 @@ def _clean_one(cleaner: "Cleaner", text: str | None, errors: str) -> CleanResult
 
 
 def _clean_chunk(texts: list[str | None], errors: str) -> list[CleanResult | Failure | None]:
+    """Clean a chunk in a worker; the original texts are not sent back (the parent has them)."""
     assert _WORKER_CLEANER is not None, "worker not initialised"
-    return [_clean_one(_WORKER_CLEANER, t, errors) for t in texts]
+    out = [_clean_one(_WORKER_CLEANER, t, errors) for t in texts]
+    for r in out:
+        if isinstance(r, CleanResult):
+            r.text = ""
+    return out
+
+
+def _restore(results: list[CleanResult | Failure | None], texts: list[str | None]) -> list:
+    for r, t in zip(results, texts):
+        if isinstance(r, CleanResult):
+            r.text = t  # type: ignore[assignment]
+    return results
 
 
 def _chunks(it: Iterator[Any], size: int) -> Iterator[list[Any]]:
@@ -99,21 +111,23 @@ def imap_clean(
         for t in texts:
             yield _clean_one(cleaner, t, errors)
         return
-    pending: deque[Future] = deque()
+    pending: deque[tuple[Future, list]] = deque()
     limit = max_pending or 2 * jobs
     chunks = _chunks(iter(texts), chunksize)
     ctx = mp_context or multiprocessing.get_context()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(cleaner,))
     try:
         for chunk in chunks:
-            pending.append(pool.submit(_clean_chunk, chunk, errors))
+            pending.append((pool.submit(_clean_chunk, chunk, errors), chunk))
             if len(pending) >= limit:
-                yield from pending.popleft().result()
+                fut, sent = pending.popleft()
+                yield from _restore(fut.result(), sent)
         while pending:
-            yield from pending.popleft().result()
+            fut, sent = pending.popleft()
+            yield from _restore(fut.result(), sent)
     finally:
-        for f in pending:
-            f.cancel()
+        for fut, _ in pending:
+            fut.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -55,3 +55,10 @@ def fake_cleaner(**policy) -> Cleaner:
     """A Cleaner around a fresh ``FakeModel``; keyword args starting with ``model_`` go to the model."""
     model_kw = {k[len("model_"):]: policy.pop(k) for k in list(policy) if k.startswith("model_")}
     return Cleaner(FakeModel(**model_kw), Policy(**policy))
+
+
+def rendered(text: str, remove: tuple[str, ...] = ("promo", "boilerplate")) -> str:
+    """What ``filter.render`` makes of ``text`` with the fake model's spans removed (test oracle)."""
+    from filter.render import render
+
+    return render(text, [s for s in FakeModel().predict_spans(text) if s.label in remove])

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fakes import fake_cleaner
+from fakes import fake_cleaner, rendered
 from typer.testing import CliRunner
 
 import filter.cli.clean as clean_cli
@@ -58,7 +58,8 @@ def write_jsonl(path: Path, rows: list) -> Path:
 def check_results(out: list[dict], docs=DOCS) -> None:
     assert [o["id"] for o in out] == [d["id"] for d in docs]
     by = {o["id"]: o for o in out}
-    assert by["n1"]["cleaned"] == "Banjir melanda desa.\n\nWarga mengungsi ke balai desa." or "Baca juga" not in by["n1"]["cleaned"]
+    assert by["n1"]["cleaned"] == rendered(docs[0]["text"]) and "Baca juga" not in by["n1"]["cleaned"]
+    assert by["n2"]["cleaned"] == rendered(docs[1]["text"])
     assert [s["label"] for s in by["n1"]["spans"]] == ["boilerplate"]
     assert "Gacor77" not in by["n2"]["cleaned"] and by["n2"]["spans"][0]["kind"] == "inline_brand"
     assert by["n3"]["cleaned"] == DOCS[2]["text"] and by["n3"]["spans"] == []
@@ -90,7 +91,7 @@ def test_stdout_and_stdin(tmp_path, fake):
     check_results([json.loads(line) for line in res.stdout.splitlines()])
     res = run("clean", "-", "--input-format", "txt", "-j", 1, input="Main Slot88 hari ini.\nBerita biasa.")
     [rec] = [json.loads(line) for line in res.stdout.splitlines()]
-    assert rec["id"] == "-" and rec["cleaned"] == "Main  hari ini.\nBerita biasa."
+    assert rec["id"] == "-" and rec["cleaned"] == rendered("Main Slot88 hari ini.\nBerita biasa.")
 
 
 def test_csv_in_csv_out_with_quoted_newlines(tmp_path, fake):
@@ -146,7 +147,7 @@ def test_text_and_id_fields_and_fallback_ids(tmp_path, fake):
     src = write_jsonl(tmp_path / "in.jsonl", [{"doc": "A", "body": "Gacor77 ada"}, {"body": "tanpa id"}])
     res = run("clean", src, "--text-field", "body", "--id-field", "doc", "-j", 1)
     out = [json.loads(x) for x in res.stdout.splitlines()]
-    assert [o["id"] for o in out] == ["A", 2] and out[0]["cleaned"] == " ada"
+    assert [o["id"] for o in out] == ["A", 2] and out[0]["cleaned"] == rendered("Gacor77 ada")
 
 
 def test_policy_options(tmp_path, fake):
@@ -193,7 +194,7 @@ def test_mixed_good_and_bad_records_on_error_record(tmp_path, fake, workers):
     by = {o["id"]: o for o in out}
     assert by["boom"]["text"] == "RUSAK total" and by["num"]["text"] == 42 and by[2]["raw"] == "{broken json"
     assert by["badutf"]["cleaned"] == "x\ufffd y" and "invalid UTF-8" in by["badutf"]["warning"]
-    assert by["empty"]["cleaned"] == "" and by["ok1"]["cleaned"] == "Berita  pagi"
+    assert by["empty"]["cleaned"] == "" and by["ok1"]["cleaned"] == rendered("Berita Gacor77 pagi")
     assert "10 documents, 6 failed, 1 with warnings" in res.stderr
 
 
@@ -297,7 +298,7 @@ def test_interrupted_run_leaves_no_final_output_and_resume_completes(tmp_path, f
 _KILL_SCRIPT = """
 import sys
 sys.path.insert(0, {tests!r})
-from fakes import fake_cleaner
+from fakes import fake_cleaner, rendered
 import filter.cli.clean as c
 c.load_cleaner = lambda model=None, **p: fake_cleaner(model_delay=0.002, **p)
 from filter.cli import main

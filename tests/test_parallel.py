@@ -6,7 +6,7 @@ import os
 import random
 
 import pytest
-from fakes import FakeModel, fake_cleaner
+from fakes import FakeModel, fake_cleaner, rendered
 
 from filter.cleaner import Cleaner
 from filter.io import Record
@@ -56,7 +56,7 @@ def test_errors_return_failure_in_place_and_raise_mode():
         out = list(imap_clean(cleaner, texts, n_jobs=n_jobs, chunksize=1, errors="return"))
         assert out[0].cleaned == "baik satu"
         assert isinstance(out[1], Failure) and out[1].error.startswith("RuntimeError: fake model failure")
-        assert out[2].cleaned == "baik " and out[3] is None
+        assert out[2].cleaned == rendered("baik Gacor77") and "Gacor" not in out[2].cleaned and out[3] is None
         with pytest.raises(RuntimeError, match="fake model failure"):
             list(imap_clean(cleaner, texts, n_jobs=n_jobs, chunksize=1))
 
@@ -108,7 +108,7 @@ def test_clean_records_pairs_records_with_results_or_errors():
     for n_jobs in (1, 2):
         out = list(clean_records(fake_cleaner(model_fail_on="RUSAK"), recs, n_jobs=n_jobs, chunksize=2))
         assert [r.id for r, _, _ in out] == ["a", "b", "c", "d"]
-        assert out[0][1].cleaned == "ok " and out[0][2] is None
+        assert out[0][1].cleaned == rendered("ok Gacor77") and out[0][2] is None
         assert out[1][1] is None and out[1][2] == "invalid JSON"
         assert out[2][1] is None and "RuntimeError" in out[2][2]
         assert out[3][1].cleaned == "" and out[3][2] is None
