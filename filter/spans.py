@@ -6,6 +6,8 @@ Offsets are Python string offsets (code points, end exclusive) into the *origina
 from __future__ import annotations
 
 import json
+import math
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -23,10 +25,23 @@ class Span:
     score: float = 1.0
 
     def __post_init__(self) -> None:
-        if not (0 <= self.start <= self.end):
-            raise ValueError(f"invalid span offsets {self.start}:{self.end}")
+        try:  # accept numpy integers, store plain ints
+            start, end = operator.index(self.start), operator.index(self.end)
+        except TypeError:
+            raise ValueError(f"span offsets must be integers, got {self.start!r}:{self.end!r}") from None
+        if not (0 <= start <= end):
+            raise ValueError(f"invalid span offsets {start}:{end}")
         if self.label not in LABELS:
             raise ValueError(f"unknown span label {self.label!r}; expected one of {LABELS}")
+        try:
+            score = float(self.score)
+        except (TypeError, ValueError):
+            raise ValueError(f"span score must be a number, got {self.score!r}") from None
+        if not math.isfinite(score):
+            raise ValueError(f"span score must be finite, got {score}")
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "score", score)
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "label": self.label,
@@ -36,6 +51,13 @@ class Span:
     def from_dict(cls, d: dict[str, Any]) -> "Span":
         return cls(int(d["start"]), int(d["end"]), str(d["label"]),
                    str(d.get("kind", "")), float(d.get("score", 1.0)))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, s: str) -> "Span":
+        return cls.from_dict(json.loads(s))
 
 
 def check_spans(text: str, spans: Iterable[Span]) -> list[Span]:
