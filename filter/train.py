@@ -1,0 +1,252 @@
+"""Fit a ``FilterModel`` on labelled documents (stacked, out-of-fold at every level).
+
+Folds are groups of *host articles* (a natural document and its injected variants share a
+fold), so no stage ever sees out-of-fold predictions made on text it trained on.
+
+1. word scorer: out-of-fold word probabilities, then a final fit on all words;
+2. unit model (stage 1): out-of-fold unit probabilities from the hashed n-grams + dense features;
+3. context model (stage 2): gradient boosting on stage-1 OOF probabilities of each unit and its
+   neighbours; its own OOF probabilities feed the token model;
+4. token model: gradient boosting on windows of word probabilities around candidate tokens;
+5. boilerplate kind classifier;
+6. per-label thresholds chosen on the validation split.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import SGDClassifier
+from sklearn.preprocessing import StandardScaler
+
+from filter.features import CLASSES, IGNORE
+from filter.model import (
+    Base, FilterModel, WordScorer, candidates, context_features, token_features,
+    unit_and_token_labels,
+)
+
+Progress = Callable[[str], None]
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def read_lexicon(path: Path) -> frozenset[str]:
+    """One entry per line, ``#`` comments; entries are normalised like the text they match."""
+    from filter.normalize import normalize
+
+    out = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.update(normalize(line).split())
+    return frozenset(out)
+
+
+def read_jsonl(path: Path, limit: int | None = None) -> list[dict]:
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                out.append(json.loads(line))
+                if limit and len(out) >= limit:
+                    break
+    return out
+
+
+def files_hash(paths: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        with open(p, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class Prepared:
+    bases: list[Base]
+    unit_y: list[np.ndarray]
+    unit_kind: list[list[str]]
+    tok_y: list[np.ndarray]
+    fold: np.ndarray
+
+
+def _fold_of(doc: dict, k: int) -> int:
+    key = str(doc.get("source") or doc.get("url") or doc.get("id"))
+    return int(hashlib.md5(key.encode()).hexdigest(), 16) % k
+
+
+def prepare(model: FilterModel, docs: Sequence[dict], progress: Progress) -> Prepared:
+    bases, uy, uk, ty = [], [], [], []
+    t0 = time.time()
+    for i, d in enumerate(docs):
+        if i % 500 == 0:
+            batch = model.bases([x["text"] for x in docs[i:i + 500]])
+        b = batch[i % 500]
+        ul, kinds, tl = unit_and_token_labels(b, d.get("spans", []), d.get("ignore", []))
+        bases.append(b)
+        uy.append(ul)
+        uk.append(kinds)
+        ty.append(tl)
+        if (i + 1) % 2000 == 0:
+            progress(f"  featurised {i + 1}/{len(docs)} documents ({time.time() - t0:.0f}s)")
+    fold = np.array([_fold_of(d, model.n_folds) for d in docs])
+    return Prepared(bases, uy, uk, ty, fold)
+
+
+def _word_rows(prep: Prepared, doc_idx: Iterable[int]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    counts: dict[tuple[str, int], int] = {}
+    for i in doc_idx:
+        for w, y in zip(prep.bases[i].tok_norm, prep.tok_y[i]):
+            if y != IGNORE:
+                counts[(w, int(y))] = counts.get((w, int(y)), 0) + 1
+    keys = sorted(counts)
+    words = [k[0] for k in keys]
+    ys = np.array([k[1] for k in keys], dtype=np.int64)
+    # sqrt damping keeps very frequent words from swamping the rare promo vocabulary
+    wts = np.sqrt(np.array([counts[k] for k in keys], dtype=np.float64))
+    return words, ys, wts
+
+
+def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel | None = None,
+              progress: Progress = print) -> FilterModel:
+    """Fit every stage on ``train`` and choose thresholds on ``valid``."""
+    m = model or FilterModel()
+    m.stopwords_ = read_lexicon(DATA_DIR / "lexicons" / "stopwords_id.txt")
+    m.lexicon_ = read_lexicon(DATA_DIR / "lexicons" / "promo_terms.txt")
+    K = m.n_folds
+    rs = m.random_state
+    t0 = time.time()
+    progress(f"featurising {len(train)} training documents")
+    prep = prepare(m, train, progress)
+    n_docs = len(train)
+
+    # 1. word scorer, out of fold
+    progress(f"[{time.time() - t0:.0f}s] word scorer ({K} folds + final)")
+    W_oof: list[np.ndarray | None] = [None] * n_docs
+    for k in range(K):
+        words, ys, wts = _word_rows(prep, np.nonzero(prep.fold != k)[0])
+        ws = WordScorer(random_state=rs).fit(words, ys, wts)
+        for i in np.nonzero(prep.fold == k)[0]:
+            W_oof[i] = ws.predict_proba(prep.bases[i].tok_norm)
+    words, ys, wts = _word_rows(prep, range(n_docs))
+    m.words_ = WordScorer(random_state=rs).fit(words, ys, wts)
+
+    # 2. unit model, out of fold
+    progress(f"[{time.time() - t0:.0f}s] unit model ({K} folds + final)")
+    dense = [m.dense(b, W_oof[i]) for i, b in enumerate(prep.bases)]
+    doc_of_unit = np.concatenate([np.full(len(b.units), i) for i, b in enumerate(prep.bases)])
+    Y = np.concatenate(prep.unit_y)
+    D = np.vstack(dense)
+    m.scaler_ = StandardScaler().fit(D)
+    norm_units = [t for b in prep.bases for t in b.norm_units]
+    X1 = m.unit_matrix(norm_units, D)
+    keep = Y != IGNORE
+    unit_fold = prep.fold[doc_of_unit]
+    P1 = np.zeros((len(Y), 3), dtype=np.float32)
+
+    def unit_clf():
+        return SGDClassifier(loss="log_loss", alpha=m.unit_alpha, max_iter=25, tol=None,
+                             class_weight="balanced", random_state=rs)
+
+    for k in range(K):
+        tr = keep & (unit_fold != k)
+        clf = unit_clf().fit(X1[tr], Y[tr])
+        te = unit_fold == k
+        P1[np.ix_(te, clf.classes_)] = clf.predict_proba(X1[te])
+    m.unit_clf_ = unit_clf().fit(X1[keep], Y[keep])
+
+    # 3. context model (stacked); its OOF output feeds the token model
+    progress(f"[{time.time() - t0:.0f}s] context model ({K} folds + final)")
+    offs = np.r_[0, np.cumsum([len(b.units) for b in prep.bases])]
+    X2 = np.vstack([context_features(dense[i], P1[offs[i]:offs[i + 1]], b.units)
+                    for i, b in enumerate(prep.bases)])
+
+    def ctx_clf():
+        return _hgb(m)
+
+    P2 = np.zeros_like(P1)
+    for k in range(K):
+        tr = keep & (unit_fold != k)
+        clf = ctx_clf().fit(X2[tr], Y[tr])
+        te = unit_fold == k
+        P2[np.ix_(te, clf.classes_)] = clf.predict_proba(X2[te])
+    m.ctx_clf_ = ctx_clf().fit(X2[keep], Y[keep])
+
+    # 4. token model on candidate tokens
+    progress(f"[{time.time() - t0:.0f}s] token model")
+    TX, TY = [], []
+    for i, b in enumerate(prep.bases):
+        cand = candidates(W_oof[i])
+        if not len(cand):
+            continue
+        y = prep.tok_y[i][cand]
+        ok = y != IGNORE
+        if not ok.any():
+            continue
+        TX.append(token_features(b, W_oof[i], P2[offs[i]:offs[i + 1]], cand[ok]))
+        TY.append(y[ok])
+    TXa, TYa = np.vstack(TX), np.concatenate(TY)
+    progress(f"  {len(TYa)} candidate tokens, class counts {np.bincount(TYa, minlength=3).tolist()}")
+    m.tok_clf_ = _hgb(m).fit(TXa, TYa)
+
+    # 5. boilerplate kinds
+    kinds = np.array([k for ks in prep.unit_kind for k in ks], dtype=object)
+    bmask = Y == CLASSES.index("boilerplate")
+    if bmask.sum() and len(set(kinds[bmask])) > 1:
+        m.kind_clf_ = SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=20, tol=None,
+                                    random_state=rs).fit(X1[bmask], kinds[bmask])
+    else:
+        m.kind_clf_ = None
+
+    # 6. thresholds on the validation split
+    m.thresholds = {"promo": 0.5, "boilerplate": 0.5}
+    progress(f"[{time.time() - t0:.0f}s] thresholds on {len(valid)} validation documents")
+    if valid:
+        m.thresholds = choose_thresholds(m, valid)
+    progress(f"[{time.time() - t0:.0f}s] done; thresholds {m.thresholds}")
+    return m
+
+
+def _hgb(m: FilterModel) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(max_iter=m.max_iter, learning_rate=0.15, max_leaf_nodes=31, max_depth=8,
+                                          l2_regularization=1.0, early_stopping=True, validation_fraction=0.1,
+                                          n_iter_no_change=10, random_state=m.random_state)
+
+
+def choose_thresholds(m: FilterModel, valid: Sequence[dict], min_retention: float = 0.995) -> dict[str, float]:
+    """Per label, the threshold with the best junk F1 whose content retention stays ≥ ``min_retention``."""
+    from filter.evaluate import evaluate
+
+    # unsure (ignored) regions of weakly labelled documents count as optional spans
+    valid = [{**d, "spans": list(d.get("spans", [])) + [
+        {"start": a, "end": b, "label": "boilerplate", "kind": "unsure", "optional": True}
+        for a, b in d.get("ignore", [])]} for d in valid]
+    analyses = [a for i in range(0, len(valid), 256) for a in _analyze_batch(m, [d["text"] for d in valid[i:i + 256]])]
+    grid = [round(x, 2) for x in np.arange(0.3, 0.96, 0.05)]
+    best = {"promo": 0.5, "boilerplate": 0.5}
+    for label in ("promo", "boilerplate"):
+        scored = []
+        for t in grid:
+            th = dict(best)
+            th[label] = t
+            preds = [m.decode(a, th) if a is not None else [] for a in analyses]
+            r = evaluate(valid, preds).overall
+            scored.append((r.retention >= min_retention, r.junk_f1, -t, t))
+        ok = [s for s in scored if s[0]] or scored
+        best[label] = max(ok)[3]
+    return best
+
+
+def _analyze_batch(m: FilterModel, texts: list[str]) -> list:
+    live = [i for i, t in enumerate(texts) if t.strip()]
+    out: list = [None] * len(texts)
+    for i, a in zip(live, m.analyze_many([texts[i] for i in live])):
+        out[i] = a
+    return out
