@@ -71,31 +71,55 @@ class Cleaner:
 
         return Cleaner(self.model, replace(self.policy, **changes))
 
+    def _keep(self, span: Span) -> bool:
+        th = self.policy.threshold
+        return span.score >= (th if th is not None else self.model.thresholds.get(span.label, 0.5))
+
+    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
+        """``detect`` for a batch: one model call per stage for the whole batch when the model can."""
+        for t in texts:
+            if not isinstance(t, str):
+                raise TypeError(f"text must be str, not {type(t).__name__}")
+        many = getattr(self.model, "predict_spans_many", None)
+        if many is not None:
+            th = None if self.policy.threshold is None else dict.fromkeys(LABELS, self.policy.threshold)
+            raw = many(list(texts), th)
+        else:
+            raw = [self.model.predict_spans(t) for t in texts]
+        return [check_spans(t, [s for s in spans if self._keep(s)]) for t, spans in zip(texts, raw)]
+
     def detect(self, text: str) -> list[Span]:
         """Spans whose score reaches the policy's (or the model's per-label) threshold."""
-        th = self.policy.threshold
-        spans = [s for s in self.model.predict_spans(text)
-                 if s.score >= (th if th is not None else self.model.thresholds.get(s.label, 0.5))]
-        return check_spans(text, spans)
+        return self.detect_many([text])[0]
 
-    def clean(self, text: str) -> CleanResult:
-        """Clean one document. Raises TypeError for non-string input."""
+    def _result(self, text: str, spans: list[Span]) -> CleanResult:
         from filter.render import render
 
-        if not isinstance(text, str):
-            raise TypeError(f"text must be str, not {type(text).__name__}")
-        spans = self.detect(text)
         if self.policy.annotate_only:
             cleaned = text
         else:
             cleaned = render(text, [s for s in spans if s.label in self.policy.remove])
         return CleanResult(text, cleaned, spans, self.model.version)
 
+    def clean(self, text: str) -> CleanResult:
+        """Clean one document. Raises TypeError for non-string input."""
+        return self._result(text, self.detect(text))
+
+    def clean_batch(self, texts: Sequence[str]) -> list[CleanResult]:
+        """Clean a list of documents with one model call per stage (faster than ``clean`` each)."""
+        return [self._result(t, s) for t, s in zip(texts, self.detect_many(texts))]
+
     def clean_many(self, texts: Iterable[str], n_jobs: int = 1, chunksize: int = 64) -> Iterator[CleanResult]:
         """Clean many documents in input order; ``n_jobs>1`` uses processes (model loaded once per worker)."""
         if n_jobs == 1:
+            batch: list[str] = []
             for t in texts:
-                yield self.clean(t)
+                batch.append(t)
+                if len(batch) >= chunksize:
+                    yield from self.clean_batch(batch)
+                    batch = []
+            if batch:
+                yield from self.clean_batch(batch)
             return
         from filter.parallel import imap_clean
 
@@ -105,7 +129,11 @@ class Cleaner:
         """Return a copy of a pandas DataFrame with ``cleaned``, ``spans`` and ratio columns added."""
         if text_column not in df.columns:
             raise KeyError(f"no column {text_column!r}; columns are {list(df.columns)}")
-        results = [self.clean(t) if isinstance(t, str) else None for t in df[text_column]]
+        col = list(df[text_column])
+        ok = [i for i, t in enumerate(col) if isinstance(t, str)]
+        results: list[CleanResult | None] = [None] * len(col)
+        for i, r in zip(ok, self.clean_batch([col[i] for i in ok])):
+            results[i] = r
         out = df.copy()
         out[prefix + "cleaned"] = [r.cleaned if r else None for r in results]
         out[prefix + "spans"] = [[s.to_dict() for s in r.spans] if r else None for r in results]

@@ -1,0 +1,142 @@
+"""``filter train`` and ``filter bench``."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from filter.cli import app, fail
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = ROOT / "models" / "filter-id-news.joblib"
+DEFAULT_SHARED = ROOT.parent / "shared"
+
+
+def _log(msg: str) -> None:
+    typer.echo(msg, err=True)
+
+
+@app.command()
+def train(
+    data: Path = typer.Option(ROOT / "work" / "data", help="Built dataset dir (train.jsonl, valid.jsonl); built from --corpus when missing."),
+    corpus: Path = typer.Option(DEFAULT_SHARED / "corpus", help="Shared corpus, used when --data has to be built."),
+    out: Path = typer.Option(DEFAULT_OUT, "-o", "--out", help="Where to write <name>.joblib (+ .json, and the model card)."),
+    seed: int = typer.Option(0, help="Random seed (data build and every estimator)."),
+    limit: Optional[int] = typer.Option(None, help="Use only the first N training documents (quick runs)."),
+    gold: list[Path] = typer.Option([], help="Gold files to evaluate on after training (metrics go into the card)."),
+) -> None:
+    """Train the span model on the built dataset and write a verified artifact + model card."""
+    from filter.artifact import save_model
+    from filter.card import write_card
+    from filter.model import FilterModel
+    from filter.train import files_hash, fit_model, read_jsonl
+
+    train_p, valid_p = data / "train.jsonl", data / "valid.jsonl"
+    if not train_p.exists():
+        if not corpus.exists():
+            raise fail(f"no dataset at {data} and no corpus at {corpus} to build it from")
+        from filter.build import build_dataset
+
+        _log(f"building the dataset from {corpus} into {data}")
+        build_dataset(corpus, data, seed=seed)
+    t0 = time.time()
+    tr = read_jsonl(train_p, limit)
+    va = read_jsonl(valid_p, limit and max(limit // 4, 50))
+    _log(f"training on {len(tr)} documents, validating on {len(va)}")
+    model = FilterModel(random_state=seed)
+    model = fit_model(tr, va, model, progress=_log)
+    fit_s = round(time.time() - t0, 1)
+    data_hash = files_hash([train_p, valid_p])
+    model.version = f"{out.stem}-{time.strftime('%Y%m%d')}-{data_hash[:8]}"
+    from filter.evaluate import evaluate
+
+    meta: dict = {"training": {"data_sha256": data_hash, "seed": seed, "train_docs": len(tr),
+                               "valid_docs": len(va), "fit_seconds": fit_s, "limit": limit}}
+    va_eval = _eval_sets(model, {"validation": va})
+    meta["evaluation"] = va_eval
+    meta["thresholds"] = {k: float(v) for k, v in model.thresholds.items()}
+    model.thresholds = meta["thresholds"]
+    for g in gold:
+        from filter.evaluate import read_gold
+
+        docs = read_gold(g)
+        meta["evaluation"].update(_eval_sets(model, _by_category(docs)))
+    full = save_model(model, out, meta)
+    write_card(full, out.parent / "README.md")
+    _log(f"wrote {out} ({full['artifact']['bytes'] / 1e6:.1f} MB) and {out.with_suffix('.json').name}; "
+         f"thresholds {model.thresholds}; {fit_s}s")
+    typer.echo(json.dumps(meta["evaluation"].get("validation", {}), indent=1))
+
+
+def _by_category(docs: list[dict]) -> dict[str, list[dict]]:
+    from filter.evaluate import category
+
+    groups: dict[str, list[dict]] = {}
+    for d in docs:
+        groups.setdefault(category(d["id"]), []).append(d)
+    if len(groups) > 1:
+        groups = {"+".join(sorted(groups)): docs, **groups}
+    return groups
+
+
+def _eval_sets(model, sets: dict[str, list[dict]]) -> dict[str, dict]:
+    from filter.evaluate import evaluate
+
+    out = {}
+    for name, docs in sets.items():
+        preds = model.predict_spans_many([d["text"] for d in docs])
+        # unsure regions of weakly labelled documents are optional
+        docs = [{**d, "spans": list(d.get("spans", [])) + [
+            {"start": a, "end": b, "label": "boilerplate", "kind": "unsure", "optional": True}
+            for a, b in d.get("ignore", [])]} for d in docs]
+        out[name] = evaluate(docs, preds).overall.to_dict()
+    return out
+
+
+@app.command()
+def bench(
+    corpus: Path = typer.Option(DEFAULT_SHARED / "corpus", help="Shared corpus to take real articles from."),
+    docs: int = typer.Option(2000, help="Number of articles to clean."),
+    model: Optional[Path] = typer.Option(None, help="Model artifact (default: the bundled one)."),
+    batch: int = typer.Option(64, help="Documents per model call."),
+    update_card: bool = typer.Option(False, help="Store the numbers in the model metadata and card."),
+) -> None:
+    """Clean real corpus articles in one process and print docs/s, MB/s and peak memory."""
+    import platform
+    import resource
+
+    from filter.cleaner import DEFAULT_MODEL, Cleaner
+
+    if not corpus.exists():
+        raise fail(f"corpus directory {corpus} not found")
+    from filter.corpus import load_articles
+
+    arts, _ = load_articles(corpus / "news") if (corpus / "news").exists() else load_articles(corpus)
+    texts = [a.text for a in arts[:docs]]
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    t0 = time.perf_counter()
+    cleaner = Cleaner.load(model)
+    load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    n = sum(1 for _ in cleaner.clean_many(texts, n_jobs=1, chunksize=batch))
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res = {"docs": n, "mb": round(mb, 2), "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+           "docs_per_s": round(n / wall, 1), "mb_per_s": round(mb / wall, 3),
+           "mb_per_cpu_s": round(mb / cpu, 3), "peak_rss_mb": round(peak, 1), "load_s": round(load_s, 3),
+           "cpu": f"{platform.machine()}, 1 process"}
+    typer.echo(json.dumps(res))
+    if update_card:
+        from filter.artifact import meta_path, read_meta
+        from filter.card import write_card
+
+        path = Path(model or DEFAULT_MODEL)
+        meta = read_meta(path)
+        meta["benchmark"] = res
+        meta_path(path).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_card(meta, path.parent / "README.md")
