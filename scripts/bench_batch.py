@@ -1,0 +1,182 @@
+"""Batch throughput and memory benchmark (prints numbers; not a test).
+
+Throughput: cleans >= 2,000 real corpus articles with 1 and 2 workers and prints docs/s, MB/s,
+speed-up and peak RSS (main process and largest worker). Memory scaling: streams 10k and 50k
+documents through ``filter clean`` and prints the peak RSS of each run, which must not grow
+with the input size. Each measurement runs in a fresh process so peaks do not mix.
+
+    python scripts/bench_batch.py                       # the trained model (models/...)
+    python scripts/bench_batch.py --fake                # the test fake model (checks the machinery)
+    python scripts/bench_batch.py --memory --fake --sizes 10000,50000
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FILTER_SHARED", ROOT.parent / "shared"))
+CORPUS_FILE = SHARED / "corpus" / "news" / "multi_outlet_2025_gikirima_indonews_scrapper.jsonl.gz"
+sys.path.insert(0, str(ROOT))
+
+
+def load_texts(n: int) -> list[str]:
+    """``n`` article texts from the corpus (cycled if it has fewer)."""
+    texts: list[str] = []
+    try:
+        from filter.corpus import load_articles
+
+        arts, _ = load_articles(SHARED / "corpus", files=[CORPUS_FILE])
+        texts = [a.text for a in arts]
+    except ImportError:
+        with gzip.open(CORPUS_FILE, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    t = json.loads(line).get("text")
+                except ValueError:
+                    continue
+                if isinstance(t, str) and t.strip():
+                    texts.append(t)
+    if not texts:
+        sys.exit(f"no articles found in {CORPUS_FILE}")
+    return [texts[i % len(texts)] for i in range(n)]
+
+
+def make_cleaner(args: argparse.Namespace):
+    if args.fake:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from fakes import fake_cleaner
+
+        return fake_cleaner()
+    from filter.cleaner import Cleaner
+
+    return Cleaner.load(args.model)
+
+
+def peak_rss_mb() -> tuple[float, float]:
+    """(this process, largest terminated child) peak RSS in MB.
+
+    Our own peak is VmHWM (``ru_maxrss`` would include the launching process's memory, which
+    Linux carries across exec). A worker's peak includes the pages it shares with the main
+    process after fork.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                own = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, kids
+
+
+def one_throughput(args: argparse.Namespace) -> None:
+    texts = load_texts(args.n)
+    cleaner = make_cleaner(args)
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    t0 = time.perf_counter()
+    spans = sum(len(r.spans) for r in cleaner.clean_many(texts, n_jobs=args.workers, chunksize=args.chunksize))
+    secs = time.perf_counter() - t0
+    own, kids = peak_rss_mb()
+    print(json.dumps({"docs": len(texts), "mb": mb, "secs": secs, "spans": spans, "rss": own, "rss_worker": kids}))
+
+
+def one_cli(args: argparse.Namespace) -> None:
+    import filter.cli.clean as clean_cli
+    from filter.cli import app
+
+    if args.fake:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from fakes import fake_cleaner
+
+        clean_cli.load_cleaner = lambda model=None, **p: fake_cleaner(**p)
+    cli = ["clean", args.input, "-o", args.output, "-q", "--workers", str(args.workers)]
+    if args.model and not args.fake:
+        cli += ["--model", args.model]
+    t0 = time.perf_counter()
+    try:
+        app(cli)
+    except SystemExit as exc:
+        code = exc.code
+    secs = time.perf_counter() - t0
+    own, kids = peak_rss_mb()
+    print(json.dumps({"code": code, "secs": secs, "rss": own, "rss_worker": kids}))
+
+
+def child(args: argparse.Namespace, *extra: str) -> dict:
+    cmd = [sys.executable, __file__, *extra, "--workers", str(args.workers_now), "--chunksize", str(args.chunksize)]
+    cmd += ["--fake"] if args.fake else (["--model", args.model] if args.model else [])
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        sys.exit(f"benchmark child failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def throughput(args: argparse.Namespace) -> None:
+    print(f"model: {'fake (tests/fakes.py)' if args.fake else args.model or 'default'}; "
+          f"{args.n} articles from {CORPUS_FILE.name}; chunksize {args.chunksize}; {os.cpu_count()} cores")
+    base = None
+    for w in args.worker_list:
+        args.workers_now = w
+        r = child(args, "--_one", "--n", str(args.n))
+        base = base or r["secs"]
+        print(f"workers={w}: {r['docs'] / r['secs']:8.1f} docs/s  {r['mb'] / r['secs']:6.2f} MB/s  "
+              f"speed-up {base / r['secs']:4.2f}x  peak RSS main {r['rss']:.0f} MB, worker {r['rss_worker']:.0f} MB  "
+              f"({r['docs']} docs, {r['mb']:.1f} MB, {r['spans']} spans, {r['secs']:.1f} s)")
+
+
+def memory(args: argparse.Namespace) -> None:
+    print(f"model: {'fake (tests/fakes.py)' if args.fake else args.model or 'default'}; streaming through `filter clean`")
+    texts = load_texts(min(max(args.sizes), 5000))
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            src = Path(tmp) / f"in-{size}.jsonl"
+            with open(src, "w", encoding="utf-8") as fh:
+                for i in range(size):
+                    fh.write(json.dumps({"id": f"doc{i}", "text": texts[i % len(texts)]}, ensure_ascii=False) + "\n")
+            mb = src.stat().st_size / 1e6
+            for w in args.worker_list:
+                args.workers_now = w
+                r = child(args, "--_cli", "--input", str(src), "--output", str(Path(tmp) / f"out-{size}-{w}.jsonl"))
+                print(f"{size:>7} docs ({mb:6.1f} MB) workers={w}: peak RSS main {r['rss']:.0f} MB, "
+                      f"worker {r['rss_worker']:.0f} MB, {r['secs']:.1f} s, {size / r['secs']:.0f} docs/s, exit {r['code']}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default=None, help="model artifact (default: the bundled one)")
+    ap.add_argument("--fake", action="store_true", help="use the fake test model")
+    ap.add_argument("--n", type=int, default=2000, help="articles for the throughput run")
+    ap.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
+    ap.add_argument("--chunksize", type=int, default=32)
+    ap.add_argument("--memory", action="store_true", help="memory-scaling mode")
+    ap.add_argument("--sizes", default="10000,50000", help="document counts for --memory")
+    ap.add_argument("--_one", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--_cli", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--input", help=argparse.SUPPRESS)
+    ap.add_argument("--output", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args._one:
+        args.workers = int(args.workers)
+        return one_throughput(args)
+    if args._cli:
+        args.workers = int(args.workers)
+        return one_cli(args)
+    args.worker_list = [int(x) for x in args.workers.split(",")]
+    args.sizes = [int(x) for x in args.sizes.split(",")]
+    if not args.fake and args.model is None and not (ROOT / "models" / "filter-id-news.joblib").exists():
+        sys.exit("no trained model at models/filter-id-news.joblib; pass --model PATH or --fake")
+    memory(args) if args.memory else throughput(args)
+
+
+if __name__ == "__main__":
+    main()
