@@ -396,3 +396,41 @@ def test_real_model_inspect():
     res = run("inspect", ROOT / "data" / "samples" / "sample.jsonl", "--no-color")
     assert res.exit_code == 0, res.stderr
     assert "[-" in res.stdout
+
+
+# ---------------------------------------------------------------- progress and summary
+
+def test_progress_bar_only_on_a_tty(tmp_path, fake, monkeypatch, capsys):
+    p = clean_cli.Progress(enabled=True, total_bytes=1000)
+    p.start -= 5  # pretend the run has been going for 5 s
+    p.update(50, 500)
+    p.done()
+    err = capsys.readouterr().err
+    assert "50 docs" in err and "50%" in err and "docs/s" in err
+    quiet = clean_cli.Progress(enabled=False, total_bytes=1000)
+    quiet.start -= 5
+    quiet.update(50, 500)
+    assert capsys.readouterr().err == ""
+    # CliRunner's stderr is not a TTY: only the summary line appears
+    src = write_jsonl(tmp_path / "in.jsonl", many_docs(50))
+    res = run("clean", src, "-o", tmp_path / "o.jsonl", "-j", 1)
+    assert res.stderr.count("\n") == 1 and "\r" not in res.stderr
+    assert "50 documents, 0 failed, spans: promo 50, boilerplate 50" in res.stderr
+    res = run("clean", src, "-o", tmp_path / "o2.jsonl", "-j", 1, "--quiet")
+    assert res.stderr == "" and res.exit_code == 0
+
+
+def test_broken_pipe_on_stdout_stops_quietly(tmp_path, fake, monkeypatch):
+    src = write_jsonl(tmp_path / "in.jsonl", many_docs(300))
+
+    class Closed:
+        def write(self, data):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    real = clean_cli.open_writer
+    monkeypatch.setattr(clean_cli, "open_writer", lambda *a, **k: real(*a, stream=Closed(), **k))
+    res = run("clean", src, "-j", 1)
+    assert res.exit_code == 141 and "Traceback" not in res.stderr

@@ -8,6 +8,7 @@ beside the final name for ``--resume``).
 """
 from __future__ import annotations
 
+import io
 import os
 import sys
 import time
@@ -65,6 +66,7 @@ class Summary:
     warnings: int = 0
     skipped_done: int = 0
     chars: int = 0
+    bytes: int = 0
     spans: Counter = field(default_factory=Counter)
     start: float = field(default_factory=time.perf_counter)
 
@@ -74,6 +76,7 @@ class Summary:
         self.warnings += rec.warning is not None
         if rec.text is not None:
             self.chars += len(rec.text)
+            self.bytes += len(rec.text.encode("utf-8", "surrogatepass"))
         if result is not None:
             self.spans.update(s.label for s in result.spans)
 
@@ -86,7 +89,7 @@ class Summary:
         if self.skipped_done:
             parts.append(f"{self.skipped_done} already done (resumed)")
         parts += [f"spans: {spans}", f"{secs:.1f} s", f"{self.documents / secs:.1f} docs/s",
-                  f"{self.chars / secs / 1e6:.2f} MB/s"]
+                  f"{self.bytes / secs / 1e6:.2f} MB/s"]
         return "filter: " + ", ".join(parts)
 
 
@@ -100,7 +103,7 @@ class Progress:
         self.last = 0.0
         self.shown = False
 
-    def update(self, docs: int, chars: int) -> None:
+    def update(self, docs: int, done_bytes: int) -> None:
         if not self.enabled:
             return
         now = time.perf_counter()
@@ -109,7 +112,7 @@ class Progress:
         self.last = now
         rate = docs / (now - self.start)
         if self.total:
-            frac = min(chars / self.total, 0.99)
+            frac = min(done_bytes / self.total, 0.99)
             bar = "#" * int(frac * 30)
             head = f"[{bar:<30}] {frac:4.0%} "
         else:
@@ -149,7 +152,12 @@ def clean(
     resume: bool = typer.Option(False, "--resume", help="Skip ids already in the output (or its kept partial file) and complete it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
 ) -> None:
-    """Clean documents in batch: one output record (cleaned text, spans, ratios) per input record."""
+    """Clean documents in batch: one output record (cleaned text, spans, ratios) per input record.
+
+    A record that cannot be cleaned (invalid JSON, missing or non-string text, a model error) still gets an output record, with an "error" field and its original text; repaired input (invalid UTF-8) gets a "warning". Output goes to a hidden partial file moved into place at the end; complete an interrupted run with --resume.
+
+    Exit codes: 0 all records cleaned; 1 some records failed; 2 usage error; 130 interrupted.
+    """
     try:
         code = _clean(inputs, output, input_format, output_format, text_field, id_field, remove, threshold,
                       annotate_only, model, workers, chunksize, on_error, resume, quiet)
@@ -198,7 +206,7 @@ def _clean(inputs, output, input_format, output_format, text_field, id_field, re
                 return 1
             if error is None or on_error == "record":
                 writer.write(output_record(rec, result, error, text_field, cleaner.version))
-            progress.update(summary.documents, summary.chars)
+            progress.update(summary.documents, summary.bytes)
         writer.close()
     except KeyboardInterrupt:
         writer.abort(keep=True)
@@ -206,6 +214,13 @@ def _clean(inputs, output, input_format, output_format, text_field, id_field, re
         where = f"; partial output kept in {writer.partial}, rerun with --resume to complete it" if output not in (None, "-") else ""
         typer.echo(f"filter: interrupted after {summary.documents} documents{where}", err=True)
         return 130
+    except BrokenPipeError:  # `filter clean ... | head`: stop quietly
+        writer.abort(keep=False)
+        try:  # so the interpreter's final flush of stdout does not complain either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            pass
+        return 141
     except BrokenProcessPool:
         writer.abort(keep=True)
         progress.done()
