@@ -427,20 +427,11 @@ class _Labeller:
     # -- passes
     def run(self) -> WeakLabels:
         lines = self.lines
-        title_norm = _norm_title(self.title) if self.title else ""
-        seen_title = False
         i = 0
         while i < len(lines):
             ln = lines[i]
             t = ln.text
             if i in self.kind:
-                i += 1
-                continue
-            # repeated headline (the first occurrence is content)
-            if title_norm and len(title_norm) > 10 and _norm_title(t) == title_norm:
-                if seen_title:
-                    self.kind[i] = "duplicate_title"
-                seen_title = True
                 i += 1
                 continue
             # "Baca juga" without its title: the next line(s) carry the linked title
@@ -500,6 +491,7 @@ class _Labeller:
                 i += 1
                 continue
             i += 1
+        self._duplicate_titles()
         self._multi_line_cta()
         self._detik_trailer()
         self._hoegeng()
@@ -509,6 +501,18 @@ class _Labeller:
         self._inline()
         self._unsure()
         return self._result()
+
+    def _duplicate_titles(self) -> None:
+        """A line equal to the headline after its first occurrence is a repeated headline."""
+        title_norm = _norm_title(self.title) if self.title else ""
+        if len(title_norm) <= 10:
+            return
+        seen = False
+        for ln in self.lines:
+            if _norm_title(ln.text) == title_norm:
+                if seen and ln.idx not in self.kind:
+                    self.kind[ln.idx] = "duplicate_title"
+                seen = True
 
     def _follow_titles(self, i: int, colon: bool) -> None:
         """Title line(s) under a bare "Baca juga"."""

@@ -1,0 +1,417 @@
+"""Build the labelled training set from the news corpus: splits, records, manifest, stats.
+
+``build_dataset(corpus_dir, out_dir, seed=0, limit=None, workers=None)``:
+
+1. loads the articles (``filter.corpus.load_articles``) and drops every article whose URL
+   or text is in ``gold/dev.jsonl`` or ``gold/seeds.jsonl`` (URL match; exact or
+   near-identical normalised text, dev transplants compared with their promo spans removed);
+2. labels each article's natural boilerplate (``filter.weak.weak_label``); unsure ranges
+   become ``ignore`` ranges;
+3. writes per article: the ``natural`` document (``hard_negative`` when the article is about
+   gambling: its gambling journalism is content), one ``injected`` document on every
+   non-gambling host (``filter.inject.inject_promo``) and, for a seeded quarter of the hosts
+   and every gambling article, a ``decoy`` document (``inject_decoys``: legitimate
+   digit-bearing names as content);
+4. splits by group: whole outlets are held out for ``valid`` and valid injections use only
+   the valid half of ``PromoBank.partition`` (brand, comment and template families unseen
+   in train).
+
+Output: ``train.jsonl`` and ``valid.jsonl`` in the gold format plus extra fields, and
+``manifest.json`` (seed, counts, sha256 of every output and corpus file). Same inputs and
+seed give the same bytes: every random choice comes from a ``random.Random`` seeded with the
+build seed and the article id, and records are merged in a fixed order.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from filter.corpus import Article, LoadStats, NearDupIndex, corpus_files, load_articles, normalize_url, text_key
+from filter.weak import weak_label
+
+__all__ = ["BuildStats", "build_dataset", "dataset_stats", "load_gold_docs", "GoldExcluder",
+           "is_about_gambling", "choose_valid_outlets", "check_record", "DATA_DIR", "ORIGINS"]
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+ORIGINS = ("natural", "hard_negative", "injected", "decoy")
+SPLITS = ("train", "valid")
+_UNSURE = "_unsure"
+MANIFEST_VERSION = 1
+
+_GAMBLING = re.compile(
+    r"\b(?:judi|judol|perjudian|berjudi|penjudi|pasal\s*303|togel|kasino|casino|sabung\s+ayam|"
+    r"bandar\s+judi|situs\s+judi|slot\s+online|judi\s+online)\b", re.IGNORECASE)
+
+
+# ----------------------------------------------------------------------------- results
+
+@dataclass
+class BuildStats:
+    """What a build wrote (also in ``manifest.json``, except the wall time)."""
+
+    out_dir: str
+    seed: int
+    articles: int
+    docs: int
+    counts: dict[str, dict[str, int]]
+    excluded: dict[str, int]
+    valid_outlets: list[str]
+    load: dict[str, Any]
+    files: dict[str, dict[str, Any]]
+    overlap: dict[str, int]
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ----------------------------------------------------------------------------- gold exclusion
+
+def load_gold_docs(gold_dir: Path) -> list[dict]:
+    """The documents of ``gold_dir/dev.jsonl`` and ``gold_dir/seeds.jsonl`` (those that exist)."""
+    docs: list[dict] = []
+    for name in ("dev.jsonl", "seeds.jsonl"):
+        path = Path(gold_dir) / name
+        if not path.exists():
+            continue
+        with open(path, encoding="utf-8") as fh:
+            docs.extend(json.loads(line) for line in fh if line.strip())
+    return docs
+
+
+def _remove_spans(text: str, spans: Iterable[dict]) -> str:
+    out, prev = [], 0
+    for s in sorted(spans, key=lambda d: (d["start"], d["end"])):
+        if s["start"] >= prev:
+            out.append(text[prev:s["start"]])
+            prev = s["end"]
+    out.append(text[prev:])
+    return "".join(out)
+
+
+class GoldExcluder:
+    """Says whether an article is (a copy of) a gold evaluation document.
+
+    Matches by normalised URL, by exact normalised text and by near-identical text (bottom-k
+    shingle sketch, ``threshold``). Gold promo spans are removed first, so a transplant is
+    compared as its host article.
+    """
+
+    def __init__(self, gold_docs: Iterable[dict], threshold: float = 0.8) -> None:
+        self.urls: set[str] = set()
+        self.keys: set[str] = set()
+        self.near = NearDupIndex(threshold=threshold)
+        self.n = 0
+        for d in gold_docs:
+            self.n += 1
+            src = str(d.get("source") or "")
+            if "/" in src and "." in src:
+                self.urls.add(normalize_url(src))
+            host = _remove_spans(d["text"], [s for s in d.get("spans", []) if s.get("label") == "promo"])
+            self.keys.add(text_key(host))
+            self.near.add(str(d.get("id", self.n)), host)
+
+    def reason(self, url: str, text: str) -> str | None:
+        """``"url"``, ``"text"``, ``"near_text"`` or None."""
+        if url and normalize_url(url) in self.urls:
+            return "url"
+        if text_key(text) in self.keys:
+            return "text"
+        if self.near.query(text):
+            return "near_text"
+        return None
+
+
+# ----------------------------------------------------------------------------- documents
+
+def is_about_gambling(title: str, content: str) -> bool:
+    """True when the title or the content (boilerplate removed) mentions gambling."""
+    return bool(_GAMBLING.search(title or "") or _GAMBLING.search(content))
+
+
+def _record(art: Article, text: str, spans: list[dict], split: str, origin: str, *,
+            forms: list[str] | None = None, obfuscation: list[str] | None = None,
+            brands: list[str] | None = None, families: list[str] | None = None) -> dict:
+    real = [{"start": int(s["start"]), "end": int(s["end"]), "label": s["label"], "kind": s.get("kind", "")}
+            for s in spans if s.get("kind") != _UNSURE]
+    ignore = [[int(s["start"]), int(s["end"])] for s in spans if s.get("kind") == _UNSURE and s["end"] > s["start"]]
+    suffix = {"natural": "nat", "hard_negative": "hn", "injected": "inj", "decoy": "dec"}[origin]
+    return {"id": f"{art.id}-{suffix}", "lang": "id", "source": art.url, "outlet": art.outlet,
+            "title": art.title, "corpus_file": art.corpus_file, "text": text,
+            "spans": sorted(real, key=lambda d: (d["start"], d["end"])), "ignore": sorted(ignore),
+            "split": split, "origin": origin, "forms": list(forms or []),
+            "obfuscation": list(obfuscation or []), "brands": list(brands or []),
+            "template_families": list(families or [])}
+
+
+_STATE: dict[str, Any] = {}
+
+
+def _init_worker(banks: dict, seed: int, decoy_rate: float) -> None:
+    _STATE.update(banks=banks, seed=seed, decoy_rate=decoy_rate)
+
+
+def _article_records(item: tuple[Article, str]) -> list[dict]:
+    """All records of one article (natural/hard_negative, injected, decoy), in that order."""
+    from filter.inject import inject_decoys, inject_promo
+
+    art, split = item
+    seed, banks, decoy_rate = _STATE["seed"], _STATE["banks"], _STATE["decoy_rate"]
+    wl = weak_label(art.text, art.title, art.outlet)
+    spans = [dict(s) for s in wl.spans] + [
+        {"start": s, "end": e, "label": "boilerplate", "kind": _UNSURE} for s, e in wl.unsure]
+    spans.sort(key=lambda d: (d["start"], d["end"]))
+    content = _remove_spans(art.text, wl.spans)
+    gambling = is_about_gambling(art.title, content)
+    out = [_record(art, art.text, spans, split, "hard_negative" if gambling else "natural")]
+    if not gambling:
+        rng = random.Random(f"{seed}:{art.id}:inject")
+        inj = inject_promo(art.text, spans, banks[split], rng, art.title)
+        out.append(_record(art, inj.text, inj.spans, split, "injected", forms=inj.forms,
+                           obfuscation=inj.obfuscation, brands=inj.brands,
+                           families=inj.template_families))
+    if gambling or random.Random(f"{seed}:{art.id}:plan").random() < decoy_rate:
+        rng = random.Random(f"{seed}:{art.id}:decoy")
+        dec = inject_decoys(art.text, spans, rng)
+        if dec.content_insertions:
+            out.append(_record(art, dec.text, dec.spans, split, "decoy", forms=dec.forms))
+    return out
+
+
+# ----------------------------------------------------------------------------- splits
+
+def choose_valid_outlets(articles: list[Article], seed: int, min_share: float = 0.03,
+                         max_share: float = 0.12) -> list[str]:
+    """Two outlets held out for validation, picked with the seed among the mid-sized outlets:
+    one whose texts mostly keep their line breaks and one whose texts are mostly flattened, so
+    valid covers both shapes of scraped text (and every injection form)."""
+    counts = Counter(a.outlet for a in articles)
+    lined = Counter(a.outlet for a in articles if "\n" in a.text)
+    total = sum(counts.values()) or 1
+    mid = sorted(o for o, c in counts.items() if min_share <= c / total <= max_share)
+    groups = ([o for o in mid if lined[o] / counts[o] >= 0.5], [o for o in mid if lined[o] / counts[o] < 0.5])
+    rng = random.Random(f"{seed}:valid-outlets")
+    picked = [rng.choice(g) for g in groups if g]
+    if len(picked) < 2:  # tiny samples: fall back to any two outlets but the largest
+        rest = [o for o in sorted(counts, key=lambda o: (-counts[o], o))[1:] if o not in picked]
+        picked += rest[:2 - len(picked)]
+    return sorted(picked)
+
+
+def check_record(rec: dict) -> None:
+    """Raise ValueError unless ``rec`` is a well-formed build record (offsets, overlaps, fields)."""
+    text = rec["text"]
+    prev = 0
+    for s in rec["spans"]:
+        if not (prev <= s["start"] < s["end"] <= len(text)):
+            raise ValueError(f"{rec['id']}: bad or overlapping span {s}")
+        if s["label"] not in ("promo", "boilerplate"):
+            raise ValueError(f"{rec['id']}: unknown label {s['label']}")
+        prev = s["end"]
+    prev = 0
+    for a, b in rec["ignore"]:
+        if not (prev <= a < b <= len(text)):
+            raise ValueError(f"{rec['id']}: bad ignore range {(a, b)}")
+        if any(s["start"] < b and a < s["end"] for s in rec["spans"]):
+            raise ValueError(f"{rec['id']}: ignore range {(a, b)} overlaps a span")
+        prev = b
+    if rec["split"] not in SPLITS or rec["origin"] not in ORIGINS:
+        raise ValueError(f"{rec['id']}: bad split/origin {rec['split']}/{rec['origin']}")
+    if rec["origin"] == "injected" and not any(s["label"] == "promo" for s in rec["spans"]):
+        raise ValueError(f"{rec['id']}: injected document without a promo span")
+    if rec["origin"] != "injected" and any(s["label"] == "promo" for s in rec["spans"]):
+        raise ValueError(f"{rec['id']}: promo span in a {rec['origin']} document")
+
+
+# ----------------------------------------------------------------------------- io
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _write_jsonl(path: Path, records: Iterable[dict]) -> int:
+    tmp = path.with_name(path.name + ".tmp")
+    n = 0
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        for r in records:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+            n += 1
+    os.replace(tmp, path)
+    return n
+
+
+def _families(records: Iterable[dict]) -> tuple[set[str], set[str]]:
+    from filter.brands import brand_family
+
+    brands, templates = set(), set()
+    for r in records:
+        brands.update(brand_family(b) for b in r.get("brands", []) if b)
+        templates.update(f for f in r.get("template_families", []) if f)
+    return brands, templates
+
+
+# ----------------------------------------------------------------------------- build
+
+def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | None = None,
+                  workers: int | None = None, *, gold_dir: Path | None = None,
+                  data_dir: Path = DATA_DIR, valid_outlets: Iterable[str] | None = None,
+                  valid_fraction: float = 0.25, decoy_rate: float = 0.25, bank: Any = None,
+                  progress: Callable[[int, int], None] | None = None) -> BuildStats:
+    """Build ``out_dir/{train,valid}.jsonl`` and ``manifest.json`` (see module doc).
+
+    ``corpus_dir`` is ``shared/corpus`` (with ``news/`` and ``promo/``); ``gold_dir``
+    defaults to its sibling ``gold``. ``limit`` keeps the first ``limit`` articles of each
+    corpus file. ``workers`` > 1 labels and injects in worker processes (merged in order).
+    ``bank`` is a preloaded ``PromoBank`` (default: ``load_promo_bank`` with the gold texts
+    excluded).
+    """
+    from filter.promo import load_promo_bank
+
+    t0 = time.perf_counter()
+    corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
+    gold_dir = Path(gold_dir) if gold_dir is not None else corpus_dir.parent / "gold"
+    if not corpus_files(corpus_dir):
+        raise FileNotFoundError(f"no news files under {corpus_dir}")
+    if not (gold_dir / "dev.jsonl").exists():
+        raise FileNotFoundError(f"no gold/dev.jsonl at {gold_dir} (needed to exclude evaluation articles)")
+    gold = load_gold_docs(gold_dir)
+
+    articles, load_stats = load_articles(corpus_dir, limit=limit)
+    excluder = GoldExcluder(gold)
+    excluded: Counter[str] = Counter()
+    kept: list[Article] = []
+    for a in articles:
+        why = excluder.reason(a.url, a.text)
+        if why:
+            excluded[why] += 1
+        else:
+            kept.append(a)
+
+    vo = sorted(set(valid_outlets)) if valid_outlets is not None else choose_valid_outlets(kept, seed)
+    if bank is None:
+        bank = load_promo_bank(corpus_dir, data_dir, [d["text"] for d in gold], seed=seed)
+    train_bank, valid_bank = bank.partition(valid_fraction, seed)
+    banks = {"train": train_bank, "valid": valid_bank}
+    items = [(a, "valid" if a.outlet in vo else "train") for a in kept]
+
+    records: list[dict] = []
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    total = len(items)
+    if workers <= 1:
+        _init_worker(banks, seed, decoy_rate)
+        for i, it in enumerate(items, 1):
+            records.extend(_article_records(it))
+            if progress and (i % 500 == 0 or i == total):
+                progress(i, total)
+    else:
+        with ProcessPoolExecutor(workers, initializer=_init_worker,
+                                 initargs=(banks, seed, decoy_rate)) as ex:
+            for i, recs in enumerate(ex.map(_article_records, items, chunksize=32), 1):
+                records.extend(recs)
+                if progress and (i % 500 == 0 or i == total):
+                    progress(i, total)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    by_split = {s: [r for r in records if r["split"] == s] for s in SPLITS}
+    for s in SPLITS:
+        random.Random(f"{seed}:shuffle:{s}").shuffle(by_split[s])
+    files: dict[str, dict[str, Any]] = {}
+    for s in SPLITS:
+        path = out_dir / f"{s}.jsonl"
+        n = _write_jsonl(path, by_split[s])
+        files[path.name] = {"records": n, "bytes": path.stat().st_size, "sha256": _sha256(path)}
+
+    tb, tt = _families(by_split["train"])
+    vb, vt = _families(by_split["valid"])
+    overlap = {"brand_families": len(tb & vb), "template_families": len(tt & vt),
+               "outlets": len({r["outlet"] for r in by_split["train"]} & {r["outlet"] for r in by_split["valid"]})}
+    counts = {s: dict(sorted(Counter(r["origin"] for r in by_split[s]).items())) for s in SPLITS}
+    manifest = {
+        "version": MANIFEST_VERSION, "seed": seed, "limit": limit, "valid_outlets": vo,
+        "valid_fraction": valid_fraction, "decoy_rate": decoy_rate,
+        "articles": len(kept), "docs": len(records), "counts": counts,
+        "excluded_gold": dict(sorted(excluded.items())), "gold_docs": excluder.n,
+        "load": load_stats.to_dict(), "files": files,
+        "corpus_files": {p.name: _sha256(p) for p in corpus_files(corpus_dir)},
+        "promo_bank": {s: {"brands": len(b.brands), "brand_families": len(b.brand_families()),
+                           "comments": len(b.comments), "templates": len(b.templates),
+                           "template_families": len(b.template_families())} for s, b in banks.items()},
+        "overlap": overlap,
+    }
+    mpath = out_dir / "manifest.json"
+    tmp = mpath.with_name("manifest.json.tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, mpath)
+    return BuildStats(str(out_dir), seed, len(kept), len(records), counts, dict(sorted(excluded.items())),
+                      vo, load_stats.to_dict(), files, overlap, round(time.perf_counter() - t0, 2))
+
+
+# ----------------------------------------------------------------------------- stats
+
+def _read_split(out_dir: Path, split: str) -> list[dict]:
+    path = Path(out_dir) / f"{split}.jsonl"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def dataset_stats(out_dir: Path) -> dict[str, Any]:
+    """Count tables of a built dataset.
+
+    Returns a dict of ``pandas.DataFrame`` (``docs``: split x origin, ``labels``: spans and
+    characters per split/label/kind, ``outlets``: docs per outlet and split, ``forms`` and
+    ``obfuscation``: injections per split) plus ``n_docs`` and ``overlap`` (brand and
+    template families, and outlets, present in both train and valid; all must be 0).
+    """
+    import pandas as pd
+
+    out_dir = Path(out_dir)
+    if not (out_dir / "train.jsonl").exists() and not (out_dir / "valid.jsonl").exists():
+        raise FileNotFoundError(f"no train.jsonl/valid.jsonl in {out_dir}")
+    recs = {s: _read_split(out_dir, s) for s in SPLITS}
+    docs, spans, forms = [], [], []
+    for s, rs in recs.items():
+        for r in rs:
+            docs.append({"split": s, "origin": r.get("origin", ""), "outlet": r.get("outlet", ""),
+                         "chars": len(r["text"]), "ignored_chars": sum(e - b for b, e in r.get("ignore", []))})
+            for sp in r.get("spans", []):
+                spans.append({"split": s, "label": sp["label"], "kind": sp.get("kind", ""),
+                              "chars": sp["end"] - sp["start"]})
+            for f, o in zip(r.get("forms", []), r.get("obfuscation", []) or ["none"] * len(r.get("forms", []))):
+                forms.append({"split": s, "origin": r.get("origin", ""), "form": f, "obfuscation": o})
+    d = pd.DataFrame(docs, columns=["split", "origin", "outlet", "chars", "ignored_chars"])
+    sp = pd.DataFrame(spans, columns=["split", "label", "kind", "chars"])
+    fm = pd.DataFrame(forms, columns=["split", "origin", "form", "obfuscation"])
+    inj = fm[fm["origin"] == "injected"]
+    tables = {
+        "docs": d.pivot_table(index="origin", columns="split", values="chars", aggfunc="count",
+                              fill_value=0, margins=True, margins_name="total"),
+        "labels": sp.groupby(["label", "kind", "split"]).agg(spans=("chars", "size"), chars=("chars", "sum"))
+                    .unstack("split", fill_value=0),
+        "outlets": d.pivot_table(index="outlet", columns="split", values="chars", aggfunc="count",
+                                 fill_value=0, margins=True, margins_name="total"),
+        "forms": inj.pivot_table(index="form", columns="split", values="origin", aggfunc="count", fill_value=0),
+        "obfuscation": inj.pivot_table(index="obfuscation", columns="split", values="origin", aggfunc="count",
+                                       fill_value=0),
+    }
+    tb, tt = _families(recs["train"])
+    vb, vt = _families(recs["valid"])
+    overlap = {"brand_families": len(tb & vb), "template_families": len(tt & vt),
+               "outlets": len({r["outlet"] for r in recs["train"]} & {r["outlet"] for r in recs["valid"]})}
+    return {**tables, "n_docs": len(docs), "overlap": overlap,
+            "families": {"train_brand": len(tb), "valid_brand": len(vb), "train_template": len(tt),
+                         "valid_template": len(vt)}}
