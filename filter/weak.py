@@ -80,6 +80,7 @@ _DAYS = r"(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad)"
 _MONTHS = (r"(?:januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|"
            r"desember|jan|feb|mar|apr|jun|jul|agu|agt|ags|sep|okt|nov|des)")
 _TIMESTAMP = _c(rf"{_DAYS},?\s+\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(?:\s*[|,-]?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:wib|wita|wit))?)?")
+_DATE = _c(rf"(?:{_DAYS},?\s+)?\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(?:\s*[|,-]?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:wib|wita|wit))?)?")
 _AGO = _c(r"\d{1,3}\s+(?:detik|menit|jam|hari|minggu|bulan)\s+(?:yang\s+)?lalu")
 
 _BARE_RELATED = _c(r"(?:baca|lihat)\s+(?:ini\s+)?juga(?:\s+deh)?(\s*[:»>]+)?")
@@ -130,6 +131,11 @@ _LINE_RULES: list[tuple[str, re.Pattern]] = [
     ("byline", _c(r"diadaptasi\s+oleh\s+.{3,100}")),
     ("byline", _c(r".{3,150}\s+berkontribusi\s+dalam\s+penulisan\s+artikel\s+ini\.?")),
     ("credit", _c(r"(?:editor|redaktur|penyunting|editing)\s*:\s*\S.{0,80}")),
+    ("credit", _c(r"[\[(]\s*(?:editor|redaktur|penyunting|editing)\s*:\s*[^\])]{1,80}[\])]")),
+    ("credit", _c(r"sumber\s+(?:informasi\s+)?(?:gambar|foto)\s*:.{0,80}")),
+    ("credit", _c(r"-?\s*(?:gambar|foto)\s+(?:pertama|kedua|ketiga|keempat|kelima|utama|\d{1,2})\s+(?:dari|oleh)\s+\S.{0,60}")),
+    ("widget", _c(r"please\s+select\s+embedded\s+mode\s+to\s+show\s+the\s+comment\s+system.{0,5}")),
+    ("meta", _c(r"\d{1,2}\s+menit\s+(?:membaca|baca|dibaca)|(?:waktu\s+)?baca\s*:?\s*\d{1,2}\s+menit")),
     ("credit", _c(r"sumber\s*:.{0,60}editor\s*:.{0,60}")),
     ("credit", _c(r"\(\s*[a-z]{2,5}\d?\s*(?:/\s*[a-z]{2,5}\d?\s*){0,3}\)")),
     ("credit", _c(r"\(\s*(?:credit|kredit|foto|photo|image|sumber\s+foto)\s*:[^()]{1,80}\)")),
@@ -139,16 +145,22 @@ _LINE_RULES: list[tuple[str, re.Pattern]] = [
                   r"(?:tayang|naik|terbit|dimuat|dipublikasikan)\b.{0,250}")),
     ("source", _c(r"sumber\s*:\s*\S.{0,60}")),
     ("meta", _c(r"\(\s*\*\s*\)")),
+    ("meta", _c(r"disclaimer\s*:\s*(?:setiap\s+keputusan\s+investasi\s+ada\s+di\s+tangan\s+pembaca|"
+                r"artikel\s+ini\s+ditulis\s+ulang\s+oleh\s+redaksi).{0,300}")),
+    ("cta", _c(r"(?:melawan\s+hoaks\s+sama\s+saja\s+melawan\s+pembodohan|jika\s+anda\s+memiliki\s+informasi\s+"
+               r"seputar\s+hoaks|sejak\s+\d{1,2}\s+juli\s+\d{4},?\s*cek\s+fakta\s+liputan6).{0,500}")),
+    ("cta", _c(r"ikuti\s+terus\s+ulasan\s+mendalam\s+berita.{0,300}")),
+    ("cta", _c(r"[\"“]?detik\s*(?:pagi|sore)\s*,\s*.{3,40}![\"”]?")),
     ("tags", _c(r"tags?\s*:\s*\S.{0,200}")),
 ]
 
 _CTA_START = _c(r"[-–•*\s]*(?:ikuti|simak|akses|baca|update|dapatkan|artikel\s+lainnya|kunjungi|follow|"
-                r"gabung|bergabung|cek|klik|yuk|download|unduh)\b")
-_CTA_CHANNEL = _c(r"google\s*news|whats\s*app|wa\s+channel|telegram|instagram|facebook|tiktok|youtube|twitter")
+                r"gabung|bergabung|klik|yuk|download|unduh)\b")
+_CTA_CHANNEL = _c(r"google\s*news|whats\s*app|wa\s+channel|channel\s+wa|saluran\s+wa\b|telegram|instagram|facebook|tiktok|youtube|twitter")
 _CTA_SELF = _c(r"lainnya|terbaru|\.com|\.co\.id|\.id\b|channel|saluran|berita|update|klik|tribun|detik|kompas")
 
 _TAGS_HEADER = _c(r"tags?\s*:?")
-_SOURCE_HEADER = _c(r"source\s*:?")
+_SOURCE_HEADER = _c(r"source\s*:?|(?:dipublikasikan|ditulis|diposting|diunggah)\s+oleh\s*:?")
 _VIA_HEADER = _c(r"via\s*:?")
 _CODE = _c(r"\(\s*[a-z]{2,5}\d?\s*(?:/\s*[a-z]{2,5}\d?\s*){0,3}\)")
 _NAME_PAREN = re.compile(r"\(\s*(?:[A-Z][\w.'’-]*\s*){1,5}\)")
@@ -165,8 +177,8 @@ def _line_rule(text: str) -> str | None:
 
 def _is_cta_line(line: _Line) -> bool:
     t = line.text
-    return (len(t) <= 320 and bool(_CTA_START.match(t)) and bool(_CTA_CHANNEL.search(t))
-            and bool(_CTA_SELF.search(t)))
+    return (len(t) <= 240 and len(line.words) <= 30 and bool(_CTA_START.match(t))
+            and bool(_CTA_CHANNEL.search(t)) and bool(_CTA_SELF.search(t)))
 
 
 # ----------------------------------------------------------------------------- shapes
@@ -468,6 +480,13 @@ class _Labeller:
                 elif (i > 0 and (self.kind.get(i - 1) == "widget" or _TIMESTAMP.fullmatch(lines[i - 1].text)
                                  or (i + 1 < len(lines) and _TIMESTAMP.fullmatch(lines[i + 1].text)))):
                     self.kind[i] = "widget"
+                else:
+                    self.unsure_lines.add(i)
+                i += 1
+                continue
+            if _DATE.fullmatch(t):
+                if i <= 2:
+                    self.kind[i] = "meta"
                 else:
                     self.unsure_lines.add(i)
                 i += 1
