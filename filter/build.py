@@ -31,11 +31,11 @@ import re
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from filter.corpus import Article, LoadStats, NearDupIndex, corpus_files, load_articles, normalize_url, text_key
+from filter.corpus import Article, NearDupIndex, corpus_files, load_articles, normalize_url, text_key
 from filter.weak import weak_label
 
 __all__ = ["BuildStats", "build_dataset", "dataset_stats", "load_gold_docs", "GoldExcluder",
@@ -190,21 +190,36 @@ def _article_records(item: tuple[Article, str]) -> list[dict]:
 # ----------------------------------------------------------------------------- splits
 
 def choose_valid_outlets(articles: list[Article], seed: int, min_share: float = 0.03,
-                         max_share: float = 0.12) -> list[str]:
-    """Two outlets held out for validation, picked with the seed among the mid-sized outlets:
-    one whose texts mostly keep their line breaks and one whose texts are mostly flattened, so
-    valid covers both shapes of scraped text (and every injection form)."""
+                         max_share: float = 0.12, sample: int = 150) -> list[str]:
+    """Two outlets held out for validation, both mid-sized: one whose texts mostly keep their
+    line breaks and one whose texts are mostly flattened, so valid covers both shapes of
+    scraped text and every injection form. Among those pairs the one whose (sampled) weak
+    labels cover the most boilerplate kinds wins, so valid can score every family it can;
+    ties are broken with the seed."""
     counts = Counter(a.outlet for a in articles)
     lined = Counter(a.outlet for a in articles if "\n" in a.text)
     total = sum(counts.values()) or 1
     mid = sorted(o for o, c in counts.items() if min_share <= c / total <= max_share)
-    groups = ([o for o in mid if lined[o] / counts[o] >= 0.5], [o for o in mid if lined[o] / counts[o] < 0.5])
+    lined_mid = [o for o in mid if lined[o] / counts[o] >= 0.5]
+    flat_mid = [o for o in mid if lined[o] / counts[o] < 0.5]
     rng = random.Random(f"{seed}:valid-outlets")
-    picked = [rng.choice(g) for g in groups if g]
-    if len(picked) < 2:  # tiny samples: fall back to any two outlets but the largest
-        rest = [o for o in sorted(counts, key=lambda o: (-counts[o], o))[1:] if o not in picked]
-        picked += rest[:2 - len(picked)]
-    return sorted(picked)
+    if not lined_mid or not flat_mid:  # tiny samples: any two outlets but the largest
+        rest = sorted(counts, key=lambda o: (-counts[o], o))
+        rest = rest[1:] if len(rest) > 2 else rest
+        return sorted(rng.sample(rest, min(2, len(rest))))
+    kinds: dict[str, Counter] = {}
+    for o in lined_mid + flat_mid:
+        arts = sorted((a for a in articles if a.outlet == o), key=lambda a: a.id)
+        arts = random.Random(f"{seed}:{o}").sample(arts, min(sample, len(arts)))
+        kinds[o] = Counter(s["kind"] for a in arts for s in weak_label(a.text, a.title, a.outlet).spans)
+    pairs = [(x, y) for x in lined_mid for y in flat_mid]
+    rng.shuffle(pairs)
+
+    def coverage(pair: tuple[str, str]) -> int:
+        both = kinds[pair[0]] + kinds[pair[1]]
+        return sum(1 for k, n in both.items() if n >= 5)
+
+    return sorted(max(pairs, key=coverage))
 
 
 def check_record(rec: dict) -> None:

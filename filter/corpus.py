@@ -269,9 +269,10 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def _article_id(corpus_file: str, url_key: str, text: str) -> str:
+def _article_id(url_key: str, text: str) -> str:
+    """A stable id: a digest of the normalised URL (of the normalised text without a URL)."""
     basis = url_key or ("text:" + normalize_text(text))
-    return "a-" + hashlib.blake2b(f"{basis}".encode("utf-8"), digest_size=8).hexdigest()
+    return "a-" + hashlib.blake2b(basis.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def record_to_article(rec: dict, corpus_file: str, min_chars: int = 50) -> tuple[Article | None, str]:
@@ -292,8 +293,7 @@ def record_to_article(rec: dict, corpus_file: str, min_chars: int = 50) -> tuple
     url = (url or "").strip()
     title = (title or "").strip() if has_title else _first_line(text)
     outlet = (outlet or "").strip().lower() or (outlet_from_url(url) if url else "unknown")
-    return Article(_article_id(corpus_file, normalize_url(url), text), outlet, url, title, text,
-                   corpus_file), ""
+    return Article(_article_id(normalize_url(url), text), outlet, url, title, text, corpus_file), ""
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:

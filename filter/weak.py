@@ -165,7 +165,6 @@ _VIA_HEADER = _c(r"via\s*:?")
 _CODE = _c(r"\(\s*[a-z]{2,5}\d?\s*(?:/\s*[a-z]{2,5}\d?\s*){0,3}\)")
 _NAME_PAREN = re.compile(r"\(\s*(?:[A-Z][\w.'’-]*\s*){1,5}\)")
 _VIDEO_TITLE = re.compile(r"Video\s*:?\s+[A-Z0-9\"'‘“].{5,200}")
-_DATELINE_PREFIX = _c(r"^[A-Z][\w .,'()-]{1,40}(?:\.com|\.co\.id|\.id|antara|kompas)?\s*[-–—]")
 
 
 def _line_rule(text: str) -> str | None:

@@ -156,9 +156,14 @@ def test_build_is_deterministic_and_parallel_merge_is_ordered(corpus_dir, shared
 
 
 def test_valid_outlets_and_gambling_detection():
-    arts = [Article(f"a{i}", o, "", "", "x\ny" if o in ("lined", "big") else "x y", "f")
-            for i, o in enumerate(["big"] * 60 + ["lined"] * 8 + ["flat"] * 8 + ["tiny"])]
-    assert choose_valid_outlets(arts, seed=0) == ["flat", "lined"]
+    plain = "\n".join(SENTENCES)
+    flat_ads = " ADVERTISEMENT SCROLL TO CONTINUE WITH CONTENT ".join(SENTENCES)
+    arts = [Article(f"a{i}", o, "", "", text, "f") for i, (o, text) in enumerate(
+        [("big", plain)] * 60 + [("lined", plain)] * 8 + [("lined2", invented_article(1))] * 8
+        + [("flat", " ".join(SENTENCES))] * 8 + [("flat2", flat_ads)] * 8 + [("tiny", plain)])]
+    # one lined and one flattened outlet; the pair covering most boilerplate kinds
+    assert choose_valid_outlets(arts, seed=0) == ["flat2", "lined2"]
+    assert choose_valid_outlets(arts, seed=5) == ["flat2", "lined2"]
     assert is_about_gambling("Polisi Gerebek Lokasi Judi Sabung Ayam", "")
     assert is_about_gambling("", "Tersangka dijerat Pasal 303 KUHP tentang perjudian.")
     assert not is_about_gambling("Harga Cabai Turun", "Pedagang menyebut pasokan melimpah.")
