@@ -41,6 +41,7 @@ _NO_SPACE_AFTER = frozenset("([{“‘«")
 # Every punctuation character the renderer may drop outside the spans (besides whitespace).
 REPAIR_PUNCT = _TERMINAL + _SOFT + _DASHES + "".join(_OPEN_CLOSE) + "".join(_CLOSE_OPEN) + '"'
 _GAP_MERGE = frozenset(SPACE_CHARS + _TERMINAL + _SOFT + _DASHES) - _BREAKS
+_MAX_REPAIRS = 16  # punctuation/bracket repairs per removal site (repairs stay local)
 _SPACE_RUN = re.compile(f"[{re.escape(SPACE_CHARS)}]+")
 _END_OF_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
 
@@ -237,8 +238,15 @@ def render_map(text: str, spans: Sequence[Span]) -> tuple[str, list[int]]:
             return r
 
         core_has_break = any(c in _BREAKS for c in text[cs:ce])
+        counts: dict[str, int] = {}
+
+        def count(ch: str) -> int:
+            if ch not in counts:
+                counts[ch] = core.count(ch)
+            return counts[ch]
+
         # Absorb orphaned punctuation and empty/unbalanced brackets next to the removal.
-        for _ in range(n + 1):
+        for _ in range(_MAX_REPAIRS):
             left_empty = out.empty()
             right_empty = r >= n
             left_line = left_empty or _n_breaks(lw) > 0
@@ -246,10 +254,10 @@ def render_map(text: str, spans: Sequence[Span]) -> tuple[str, list[int]]:
             L = "" if left_empty else out.last()
             R = "" if r >= limit else text[r]
             # a closer whose opener was removed, an opener whose closer was removed
-            if R in _CLOSE_OPEN and core.count(_CLOSE_OPEN[R]) > core.count(R):
+            if R in _CLOSE_OPEN and count(_CLOSE_OPEN[R]) > count(R):
                 r = skip_right_space(r + 1)
                 continue
-            if L in _OPEN_CLOSE and core.count(_OPEN_CLOSE[L]) > core.count(L):
+            if L in _OPEN_CLOSE and count(_OPEN_CLOSE[L]) > count(L):
                 out.pop()
                 lw = out.pop_space() + lw
                 continue

@@ -116,17 +116,19 @@ _BULLETS = "•●▪◦■►"
 # keeps the scan fast; the rest is decided in ``_split_line``.
 _CAND = re.compile(rf"[.!?…{_BULLETS}][.!?…{_CLOSE_RE}]*(?=\s|[A-Z][a-z])")
 _CODE_AT_END = re.compile(rf"{_EDITOR_CODE}")
+_MAX_WORD = 64  # longest word looked at around a candidate end (keeps the scan linear)
+_LIST_LOOKBACK = 400  # how far back a flattened list's previous marker is looked for
 _MARKER = re.compile(r"([0-9]{1,3})\.\s")
 _TRAILING_NUM = re.compile(r"(?<![0-9.,])[0-9]{1,3}$")
 _LOWER_START = re.compile(rf"[{re.escape(_OPENERS)}]*(?P<c>.)", re.S)
 
 
 def _prev_word(text: str, lo: int, i: int) -> str:
-    """The non-space run ending at ``i`` (not before ``lo``), without opening quotes/brackets."""
-    j = i
-    while j > lo and not text[j - 1].isspace():
-        j -= 1
-    return text[j:i].lstrip(_OPENERS)
+    """The non-space run ending at ``i`` (at most ``_MAX_WORD`` characters, not before ``lo``),
+    without opening quotes/brackets."""
+    if i <= lo or text[i - 1].isspace():
+        return ""
+    return text[max(lo, i - _MAX_WORD):i].rsplit(None, 1)[-1].lstrip(_OPENERS)
 
 
 def _is_abbreviation(word: str) -> str:
@@ -207,9 +209,12 @@ def _split_line(text: str, ls: int, le: int, out: list[Segment]) -> None:
                 dm = _TRAILING_NUM.search(word)
                 if dm is not None:
                     num, num_start = int(dm.group()), m.start() - len(dm.group())
-                    before = text[cur:num_start]
-                    if dm.start() == 0 and before.rstrip(SPACE_CHARS)[-1:] in ("", ":"):
+                    j = num_start
+                    while j > cur and text[j - 1].isspace():
+                        j -= 1
+                    if dm.start() == 0 and (j == cur or text[j - 1] == ":"):
                         continue  # list marker "1. Item" opening the sentence or after a colon
+                    before = text[max(cur, num_start - _LIST_LOOKBACK):num_start]
                     if num == expect or (dm.start() == 0 and num >= 2
                                          and re.search(rf"(?:^|\s){num - 1}\.\s", before)):
                         # flattened numbered list "1. Satu 2. Dua": cut before the next marker
@@ -230,10 +235,10 @@ def _split_line(text: str, ls: int, le: int, out: list[Segment]) -> None:
 
 
 def _next_word(text: str, i: int, le: int) -> str:
-    j = i
-    while j < le and not text[j].isspace():
-        j += 1
-    return text[i:j].rstrip(",;:")
+    """The non-space run starting at ``i`` (at most ``_MAX_WORD`` characters), without , ; :"""
+    if i >= le or text[i].isspace():
+        return ""
+    return text[i:min(le, i + _MAX_WORD)].split(None, 1)[0].rstrip(",;:")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

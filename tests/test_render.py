@@ -294,3 +294,18 @@ def test_well_formed_text_stays_well_formed(case):
     assert not re.search(r"(?:\r?\n){3,}", out)
     assert out == out.strip()
     assert not re.search(r"^[ \t]|[ \t]$", out, re.M)
+
+
+@pytest.mark.parametrize("text, spans", [
+    ("a" * 10 + " " * 300_000 + "b", [Span(0, 10, "promo")]),
+    (", " * 100_000 + "X" + " ," * 100_000, [Span(200_000, 200_001, "promo")]),
+    ("(" * 100_000 + "X" + ")" * 100_000, [Span(100_000, 100_001, "promo")]),
+    ("kata. " * 50_000, [Span(i, i + 5, "promo") for i in range(0, 300_000, 12)]),
+])
+def test_hostile_inputs_stay_linear(text, spans):
+    import time
+
+    t0 = time.perf_counter()
+    out = render(text, spans)
+    assert time.perf_counter() - t0 < 10  # well under 1 s when linear
+    assert len(out) < len(text)

@@ -173,3 +173,14 @@ def test_segments_are_sorted_disjoint_trimmed_and_cover_all_content(doc):
         assert any(b.start <= s.start and s.end <= b.end for b in bl)
     for b in bl:
         assert any(p.start <= b.start and b.end <= p.end for p in pa)
+
+
+@pytest.mark.parametrize("unit", ["jl.Ab", "a: 1. B: 1. ", ". ", "dkk. A.B. ", "x" * 50 + ".Com",
+                                  "kata ", "a. (((("])
+def test_hostile_inputs_stay_linear(unit):
+    import time
+
+    doc = unit * (200_000 // len(unit))
+    t0 = time.perf_counter()
+    sentences(doc), blocks(doc), tokens(doc), paragraphs(doc)
+    assert time.perf_counter() - t0 < 10  # ~1 s when linear; a quadratic scan takes minutes
