@@ -114,7 +114,8 @@ _BULLETS = "•●▪◦■►"
 # Candidate sentence ends: a terminal run (with closing quotes/brackets) followed by space or
 # by a glued capitalised word, or a bullet glyph followed by space. One leading character class
 # keeps the scan fast; the rest is decided in ``_split_line``.
-_CAND = re.compile(rf"[.!?…{_BULLETS}][.!?…{_CLOSE_RE}]*(?=\s|[A-Z][a-z])")
+_CAND = re.compile(rf"[.!?…{_BULLETS}][.!?…{_CLOSE_RE}]*(?=\s|[A-Z][A-Za-z]|[“‘\"(\[]+[A-Z])")
+_DOMAIN_LIKE = re.compile(r"[^.]+\.[A-Za-z0-9]")  # "Kompas.com", "AH.01.01": one dotted name
 _CODE_AT_END = re.compile(rf"{_EDITOR_CODE}")
 _MAX_WORD = 64  # longest word looked at around a candidate end (keeps the scan linear)
 _LIST_LOOKBACK = 400  # how far back a flattened list's previous marker is looked for
@@ -186,9 +187,13 @@ def _split_line(text: str, ls: int, le: int, out: list[Segment]) -> None:
         else:
             cut = m.end()
             glued = not text[cut].isspace()
-            if glued and not (m.start() - ls >= 2 and text[m.start() - 2:m.start()].isalpha()
-                              and text[m.start() - 1].islower()):
-                continue
+            if glued:  # "dia.Selanjutnya", "2025).Sebelumnya", "Senin.“Kami": not "S.H.Budi"
+                p = text[m.start() - 1] if m.start() > ls else ""
+                if not p or not (p.isdigit() or p in ")]”’\"" or (
+                        p.islower() and m.start() - ls >= 2 and text[m.start() - 2].isalpha())):
+                    continue
+                if m.group().endswith('""'):  # 'lokal.""KPK': the second quote opens the next
+                    cut = m.start() + len(m.group().rstrip('"')) + 1
             nxt = cut
             while nxt < le and text[nxt].isspace():
                 nxt += 1
@@ -221,7 +226,7 @@ def _split_line(text: str, ls: int, le: int, out: list[Segment]) -> None:
                         cut = nxt = num_start
                 if glued:
                     nw = _next_word(text, nxt, le).rstrip(".,;:!?")
-                    if nw.lower() in _TLD or "." in nw or "/" in nw:
+                    if nw.lower() in _TLD or "/" in nw or _DOMAIN_LIKE.match(nw):
                         continue
         s, e = _trim(text, cur, cut)
         if e > s:

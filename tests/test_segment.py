@@ -89,6 +89,15 @@ def test_space_chars_match_str_isspace():
     ("Saham PT Maju Tbk. (MAJU) naik hari ini.", ["Saham PT Maju Tbk. (MAJU) naik hari ini."]),
     ("Dia menang!Daftar sekarang. Oke?Ya.", ["Dia menang!", "Daftar sekarang.", "Oke?", "Ya."]),
     ("Terima kasih, Pak. Saya pamit.", ["Terima kasih, Pak.", "Saya pamit."]),
+    # paragraphs glued together by a flattening scraper
+    ("Ia hadir Senin (9/6/2025).Sebelumnya, polisi datang.",
+     ["Ia hadir Senin (9/6/2025).", "Sebelumnya, polisi datang."]),
+    ("Pemilu tahun 2029.Baca juga: Judul lain", ["Pemilu tahun 2029.", "Baca juga: Judul lain"]),
+    ("Ia tiba Senin.“Kami siap,” katanya.", ["Ia tiba Senin.", "“Kami siap,” katanya."]),
+    ("Ini produk lokal.\"\"KPK menilai itu wajar.\"", ["Ini produk lokal.\"", "\"KPK menilai itu wajar.\""]),
+    ("Buka Beritaku.Com atau SK No.AHU-12.AH.01.01 sekarang.",
+     ["Buka Beritaku.Com atau SK No.AHU-12.AH.01.01 sekarang."]),
+    ("Ditandatangani Ani S.H.Budi menyusul.", ["Ditandatangani Ani S.H.Budi menyusul."]),
     ("Benarkah? Ya! Tentu saja.", ["Benarkah?", "Ya!", "Tentu saja."]),
     ("Kata dia. \"Kami siap,\" ujarnya.", ["Kata dia.", "\"Kami siap,\" ujarnya."]),
 ])
