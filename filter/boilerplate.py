@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Iterable
 
 from filter.inject import Injection, _apply, _Host, _Plan, _stopwords, topic_phrase
-from filter.segment import LINE_BREAKS, ZERO_WIDTH, blocks, sentences
+from filter.segment import LINE_BREAKS, ZERO_WIDTH, sentences
 
 __all__ = ["BoilerplateFamily", "BoilerplateBank", "load_boilerplate_bank", "parse_boilerplate_files",
            "inject_boilerplate", "KINDS", "PLACES", "SLOTS"]
