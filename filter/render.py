@@ -40,6 +40,9 @@ _NO_SPACE_BEFORE = frozenset(",.;:!?…)]}”’»")
 _NO_SPACE_AFTER = frozenset("([{“‘«")
 # Every punctuation character the renderer may drop outside the spans (besides whitespace).
 REPAIR_PUNCT = _TERMINAL + _SOFT + _DASHES + "".join(_OPEN_CLOSE) + "".join(_CLOSE_OPEN) + '"'
+_TERM_SET, _SOFT_SET, _DASH_SET = frozenset(_TERMINAL), frozenset(_SOFT), frozenset(_DASHES)
+_COMMA_SET, _STOP_SET = frozenset(",;"), frozenset(".!?")
+_CLOSE_QUOTE_SET, _OPEN_QUOTE_SET = frozenset(")]”’\""), frozenset("“\"'‘([")
 _GAP_MERGE = frozenset(SPACE_CHARS + _TERMINAL + _SOFT + _DASHES) - _BREAKS
 _MAX_REPAIRS = 16  # punctuation/bracket repairs per removal site (repairs stay local)
 _SPACE_RUN = re.compile(f"[{re.escape(SPACE_CHARS)}]+")
@@ -194,7 +197,7 @@ def _is_open_quote(out: _Out) -> bool:
 
 
 def _is_close_quote(text: str, r: int, limit: int) -> bool:
-    return text[r] == '"' and (r + 1 >= limit or not text[r + 1].isalnum())
+    return r < limit and text[r] == '"' and (r + 1 >= limit or not text[r + 1].isalnum())
 
 
 def _first_alpha(s: str) -> str:
@@ -269,20 +272,20 @@ def render_map(text: str, spans: Sequence[Span]) -> tuple[str, list[int]]:
                 lw = out.pop_space() + lw
                 r = skip_right_space(r + 1)
                 continue
-            r_dash = R in _DASHES and (r + 1 >= n or text[r + 1] in _SPACE)
+            r_dash = R in _DASH_SET and (r + 1 >= n or text[r + 1] in _SPACE)
             l_tail = out.last(2)
-            l_dash = L in _DASHES and (len(l_tail) < 2 or l_tail[0] in _SPACE)
-            l_soft = L in ",;" or l_dash or (L == ":" and not right_line)
-            r_term = R in _TERMINAL
-            r_soft = R in _SOFT or r_dash
+            l_dash = L in _DASH_SET and (len(l_tail) < 2 or l_tail[0] in _SPACE)
+            l_soft = L in _COMMA_SET or l_dash or (L == ":" and not right_line)
+            r_term = R in _TERM_SET
+            r_soft = R in _SOFT_SET or r_dash
             core_break = not left_line and not right_line and core_has_break
             if ((right_line and not left_line) or core_break) \
-                    and (L in ",;" or l_dash or L in _NO_SPACE_AFTER):
+                    and (L in _COMMA_SET or l_dash or L in _NO_SPACE_AFTER):
                 out.pop()  # dangling at the end of a line
                 lw = out.pop_space() + lw
                 continue
             if ((left_line and not right_line) or core_break) \
-                    and (r_soft or (R in ".!?" and text[r:r + 2] != "..")):
+                    and (r_soft or (R in _STOP_SET and text[r:r + 2] != "..")):
                 r = skip_right_space(r + 1)  # orphaned at the start of a line
                 continue
             if not left_line and not right_line and not core_break:
@@ -306,7 +309,7 @@ def render_map(text: str, spans: Sequence[Span]) -> tuple[str, list[int]]:
         term = len(core_end) - len(core_end.rstrip(".!?"))
         restore = [] if not term else [(i, text[i]) for i in range(ce - term, ce)]
         L = "" if left_empty else out.last()
-        left_open_sentence = L.isalnum() or L in ")]”’\""
+        left_open_sentence = L.isalnum() or L in _CLOSE_QUOTE_SET
 
         if left_line and right_line:
             if left_empty:
@@ -321,7 +324,7 @@ def render_map(text: str, spans: Sequence[Span]) -> tuple[str, list[int]]:
         elif left_line:  # removal opening a line
             if not left_empty:
                 out.add_chars(_break_run(lw) + _indent(lw))
-            if not right_empty and text[r].islower() and _first_alpha(core).isupper() \
+            if r < limit and text[r].islower() and _first_alpha(core).isupper() \
                     and len(text[r].upper()) == 1:
                 out.add_char(r, text[r].upper())
                 r += 1
@@ -330,14 +333,14 @@ def render_map(text: str, spans: Sequence[Span]) -> tuple[str, list[int]]:
                 out.add_chars(restore)
             out.add_chars(_last_break(rw) if right_empty else _break_run(rw) + _indent(rw))
         else:  # inside a line
-            R = text[r]
+            R = text[r] if r < limit else ""  # "": the next removal starts right here
             if core_has_break:
                 runs = [[(i, text[i]) for i in range(m.start(), m.end())]
                         for m in _SPACE_RUN.finditer(text, cs, ce)]
                 out.add_chars(_break_run(max(runs, key=_n_breaks)))
             else:
                 pool = lw + rw
-                if restore and left_open_sentence and (R.isupper() or R.isdigit() or R in "“\"'‘(["):
+                if restore and left_open_sentence and (R.isupper() or R.isdigit() or R in _OPEN_QUOTE_SET):
                     out.add_chars(restore)
                     pool = rw
                 L = out.last()
