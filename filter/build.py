@@ -160,6 +160,22 @@ def _init_worker(banks: dict, seed: int, decoy_rate: float) -> None:
     _STATE.update(banks=banks, seed=seed, decoy_rate=decoy_rate)
 
 
+BOILERPLATE_RATE = 0.5  # share of natural/hard-negative/injected documents given synthetic site furniture
+
+
+def _with_boilerplate(art: Article, text: str, spans: list[dict], split: str, key: str,
+                      forms=(), obf=(), brands=(), fams=()) -> tuple:
+    """Maybe insert 1–5 team-written boilerplate items (``filter.boilerplate``) into a document."""
+    from filter.boilerplate import inject_boilerplate
+
+    rng = random.Random(f"{_STATE['seed']}:{art.id}:boilerplate:{key}")
+    if rng.random() >= BOILERPLATE_RATE:
+        return text, spans, list(forms), list(obf), list(brands), list(fams)
+    bp = inject_boilerplate(text, spans, _STATE["banks"]["bp_" + split], rng, art.title)
+    return (bp.text, bp.spans, list(forms) + bp.forms, list(obf) + bp.obfuscation,
+            list(brands) + bp.brands, list(fams) + bp.template_families)
+
+
 def _article_records(item: tuple[Article, str]) -> list[dict]:
     """All records of one article (natural/hard_negative, injected, decoy), in that order."""
     from filter.inject import inject_decoys, inject_promo
@@ -172,13 +188,15 @@ def _article_records(item: tuple[Article, str]) -> list[dict]:
     spans.sort(key=lambda d: (d["start"], d["end"]))
     content = _remove_spans(art.text, wl.spans)
     gambling = is_about_gambling(art.title, content)
-    out = [_record(art, art.text, spans, split, "hard_negative" if gambling else "natural")]
+    t, s, f, o, b, fa = _with_boilerplate(art, art.text, spans, split, "natural")
+    out = [_record(art, t, s, split, "hard_negative" if gambling else "natural",
+                   forms=f, obfuscation=o, brands=b, families=fa)]
     if not gambling:
         rng = random.Random(f"{seed}:{art.id}:inject")
         inj = inject_promo(art.text, spans, banks[split], rng, art.title)
-        out.append(_record(art, inj.text, inj.spans, split, "injected", forms=inj.forms,
-                           obfuscation=inj.obfuscation, brands=inj.brands,
-                           families=inj.template_families))
+        t, s, f, o, b, fa = _with_boilerplate(art, inj.text, inj.spans, split, "injected", inj.forms,
+                                              inj.obfuscation, inj.brands, inj.template_families)
+        out.append(_record(art, t, s, split, "injected", forms=f, obfuscation=o, brands=b, families=fa))
     if gambling or random.Random(f"{seed}:{art.id}:plan").random() < decoy_rate:
         rng = random.Random(f"{seed}:{art.id}:decoy")
         dec = inject_decoys(art.text, spans, rng)
@@ -319,7 +337,10 @@ def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | N
     if bank is None:
         bank = load_promo_bank(corpus_dir, data_dir, [d["text"] for d in gold], seed=seed)
     train_bank, valid_bank = bank.partition(valid_fraction, seed)
-    banks = {"train": train_bank, "valid": valid_bank}
+    from filter.boilerplate import load_boilerplate_bank
+
+    bp_train, bp_valid = load_boilerplate_bank(data_dir).partition(valid_fraction, seed)
+    banks = {"train": train_bank, "valid": valid_bank, "bp_train": bp_train, "bp_valid": bp_valid}
     items = [(a, "valid" if a.outlet in vo else "train") for a in kept]
 
     records: list[dict] = []
@@ -363,7 +384,9 @@ def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | N
         "corpus_files": {p.name: _sha256(p) for p in corpus_files(corpus_dir)},
         "promo_bank": {s: {"brands": len(b.brands), "brand_families": len(b.brand_families()),
                            "comments": len(b.comments), "templates": len(b.templates),
-                           "template_families": len(b.template_families())} for s, b in banks.items()},
+                           "template_families": len(b.template_families())}
+                       for s, b in banks.items() if s in ("train", "valid")},
+        "boilerplate_bank": {"train": bp_train.stats(), "valid": bp_valid.stats()},
         "overlap": overlap,
     }
     mpath = out_dir / "manifest.json"

@@ -133,8 +133,6 @@ _LINE_RULES: list[tuple[str, re.Pattern]] = [
     ("credit", _c(r"(?:editor|redaktur|penyunting|editing)\s*:\s*\S.{0,80}")),
     ("credit", _c(r"[\[(]\s*(?:editor|redaktur|penyunting|editing)\s*:\s*[^\])]{1,80}[\])]")),
     ("credit", _c(r"sumber\s+(?:informasi\s+)?(?:gambar|foto)\s*:.{0,80}")),
-    ("credit", _c(r"-?\s*(?:gambar|foto)\s+(?:pertama|kedua|ketiga|keempat|kelima|utama|\d{1,2})\s+(?:dari|oleh)\s+\S.{0,60}")),
-    ("widget", _c(r"please\s+select\s+embedded\s+mode\s+to\s+show\s+the\s+comment\s+system.{0,5}")),
     ("meta", _c(r"\d{1,2}\s+menit\s+(?:membaca|baca|dibaca)|(?:waktu\s+)?baca\s*:?\s*\d{1,2}\s+menit")),
     ("credit", _c(r"sumber\s*:.{0,60}editor\s*:.{0,60}")),
     ("credit", _c(r"\(\s*[a-z]{2,5}\d?\s*(?:/\s*[a-z]{2,5}\d?\s*){0,3}\)")),
