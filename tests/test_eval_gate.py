@@ -1,0 +1,64 @@
+"""Evaluation gate: the committed model must not regress on the seeds and the dev gold set.
+
+Floors (token-level, ``filter.evaluate``; thresholds are the model's own):
+- seeds: all 5 documents perfect;
+- dev overall: junk F1 >= 0.90 and content retention >= 0.99;
+- dev-H (news about gambling): retention >= 0.995;
+- dev-T (transplanted promo): promo span recall >= 0.90.
+Dev tests skip when ../shared is absent; the seeds live in ``data/`` and always run.
+The model is predicted once per session.
+"""
+from __future__ import annotations
+
+import pytest
+
+from filter.cleaner import DEFAULT_MODEL
+from filter.evaluate import EvalReport, evaluate, predict_all
+
+pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason=f"no committed model at {DEFAULT_MODEL}")
+
+
+@pytest.fixture(scope="module")
+def cleaner():
+    from filter.cleaner import Cleaner
+
+    return Cleaner.load()
+
+
+@pytest.fixture(scope="module")
+def seeds_report(cleaner, seeds) -> EvalReport:
+    return evaluate(seeds, predict_all(cleaner.detect, seeds))
+
+
+@pytest.fixture(scope="module")
+def dev_report(cleaner, dev) -> EvalReport:
+    return evaluate(dev, predict_all(cleaner.detect, dev))
+
+
+def _why(report: EvalReport, group: str = "overall") -> str:
+    m = report.group(group)
+    return (f"{group}: F1 {m.junk_f1:.3f} P {m.junk_precision:.3f} R {m.junk_recall:.3f} "
+            f"retention {m.retention:.4f} promo span recall {m.promo_span_recall:.3f} "
+            f"perfect {m.perfect_docs}/{m.docs}")
+
+
+def test_seeds_all_perfect(seeds_report):
+    imperfect = [d.id for d in seeds_report.docs if not d.perfect]
+    assert len(seeds_report.docs) == 5
+    assert not imperfect, f"imperfect seeds {imperfect}; {_why(seeds_report)}"
+
+
+def test_dev_junk_f1(dev_report):
+    assert dev_report.overall.junk_f1 >= 0.90, _why(dev_report)
+
+
+def test_dev_retention(dev_report):
+    assert dev_report.overall.retention >= 0.99, _why(dev_report)
+
+
+def test_dev_h_retention(dev_report):
+    assert dev_report.group("dev-H").retention >= 0.995, _why(dev_report, "dev-H")
+
+
+def test_dev_t_promo_span_recall(dev_report):
+    assert dev_report.group("dev-T").promo_span_recall >= 0.90, _why(dev_report, "dev-T")
