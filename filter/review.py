@@ -377,3 +377,22 @@ def legend_html(gold: bool = True) -> str:
     if gold:
         items += [("#ffb347", "false positive"), ("#c59be8", "missed (false negative)"), ("#e2e2e2", "optional")]
     return " ".join(f"<mark style='background:{c}'>{html.escape(t)}</mark>" for c, t in items)
+
+
+def inline_repairs(text: str, spans: Sequence[Span], context: int = 80) -> list[dict[str, Any]]:
+    """Before/after snippets for every *inline* span (text on both sides within its line),
+    rendered with ``filter.render`` one span at a time, ``context`` characters either side."""
+    from filter.render import render
+
+    out = []
+    for s in spans:
+        ls = max(text.rfind("\n", 0, s.start), text.rfind("\r", 0, s.start)) + 1
+        le = min([i for i in (text.find("\n", s.end), text.find("\r", s.end)) if i >= 0] or [len(text)])
+        if not text[ls:s.start].strip() or not text[s.end:le].strip():
+            continue  # a whole-line (or line-edge) removal, not an inline repair
+        a, b = max(ls, s.start - context), min(le, s.end + context)
+        shifted = Span(s.start - a, s.end - a, s.label, s.kind, s.score)
+        out.append({"start": s.start, "end": s.end, "label": s.label, "kind": s.kind,
+                    "score": float(s.score), "removed": text[s.start:s.end],
+                    "before": text[a:b], "after": render(text[a:b], [shifted])})
+    return out

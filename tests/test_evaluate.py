@@ -283,3 +283,36 @@ def test_cli_evaluate_user_errors(tmp_path, args, msg):
     err = res.stderr if hasattr(res, "stderr") else res.output
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and msg in lines[0] and lines[0].startswith("filter: error:")
+
+
+# ------------------------------------------------------------------ plots
+
+def test_plots_draw_labelled_axes():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from filter import plots
+
+    doc = gold_doc("t-N-001")
+    first = TEXT.index("Warga")
+    preds = sorted(as_pred(doc, 0.9) + [Span(first, first + 5, "promo", "x", 0.3)], key=lambda s: s.start)
+    tt, st = token_table([doc], [preds]), span_table([doc], [preds])
+    frame = evaluate([doc], [preds], name="model").to_frame()
+    th = {"promo": 0.5, "boilerplate": 0.5}
+    axes = [plots.plot_confusion(tt), plots.plot_pr_curves(tt, th), plots.plot_threshold_sweep(tt, th),
+            plots.plot_calibration(st), plots.plot_metric_bars(frame, "junk_f1"),
+            plots.plot_counts(frame.set_index("name")["junk_tokens"], title="t", xlabel="x")]
+    for ax in axes:
+        assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert axes[2].get_legend() is not None
+    plt.close("all")
+
+
+def test_brand_shape():
+    from filter.plots import brand_shape, shape_counts
+
+    assert brand_shape("Mustang303") == "Aa9"
+    assert brand_shape("TOTO4D") == "A9A"
+    assert brand_shape("slot 88") == "a_9"
+    assert shape_counts(["Abc12", "Xyz99", "QQ8"]).to_dict() == {"Aa9": 2, "A9": 1}

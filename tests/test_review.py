@@ -174,3 +174,15 @@ def test_cli_review_user_errors(tmp_path, args, msg):
     assert res.exit_code == 2
     lines = [line for line in res.output.splitlines() if line.strip()]
     assert len(lines) == 1 and msg in lines[0] and lines[0].startswith("filter: error:")
+
+
+def test_inline_repairs_only_for_inline_spans():
+    from filter.review import inline_repairs
+
+    text = "Selain isu banjir, Cuan88 link resmi warga bergotong royong.\nBaca juga: Judul lain"
+    s, e = text.index("Cuan88"), text.index("warga")
+    line = text.index("Baca")
+    reps = inline_repairs(text, [Span(s, e, "promo", "inline_brand", 0.9), Span(line, len(text), "boilerplate")])
+    assert len(reps) == 1
+    assert reps[0]["before"] == text[:text.index("\n")]
+    assert reps[0]["after"] == "Selain isu banjir, warga bergotong royong."
