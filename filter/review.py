@@ -396,3 +396,9 @@ def inline_repairs(text: str, spans: Sequence[Span], context: int = 80) -> list[
                     "score": float(s.score), "removed": text[s.start:s.end],
                     "before": text[a:b], "after": render(text[a:b], [shifted])})
     return out
+
+
+def shorten(s: str, n: int = 80) -> str:
+    """``s`` cut to at most ``n`` characters (an ellipsis marks the cut), newlines shown as ⏎."""
+    s = s.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
+    return s if len(s) <= n else s[: max(0, n - 1)] + "…"
