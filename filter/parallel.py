@@ -4,6 +4,12 @@ Each worker receives the ``Cleaner`` once (pool initializer), so the model is un
 worker, not once per task. Texts are sent in chunks; at most ``max_pending`` chunks are in
 flight, so the input iterable is consumed lazily and memory does not grow with input size.
 Results come back in input order.
+
+Workers are started with ``forkserver`` (``spawn`` where it does not exist), never plain
+``fork``: a process that has already run an OpenMP model (scikit-learn's gradient boosting,
+GNU libgomp) and then forks gets workers that hang at their first prediction. The model must
+therefore be picklable and its classes importable (not defined in ``__main__``). Each worker
+limits OpenMP/BLAS threads to its share of the cores, so workers do not oversubscribe them.
 """
 from __future__ import annotations
 
@@ -45,11 +51,29 @@ def effective_jobs(n_jobs: int | None) -> int:
 
 
 _WORKER_CLEANER: "Cleaner | None" = None
+_THREAD_LIMIT: Any = None
 
 
-def _init_worker(cleaner: "Cleaner") -> None:
-    global _WORKER_CLEANER
+def default_context() -> Any:
+    """A fork-safe multiprocessing context: forkserver (not re-importing ``__main__``), else spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        # preload this module instead of the default "__main__": `python -m filter` must not rerun
+        ctx.set_forkserver_preload(["filter.parallel"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _init_worker(cleaner: "Cleaner", threads: int | None = None) -> None:
+    global _WORKER_CLEANER, _THREAD_LIMIT
     _WORKER_CLEANER = cleaner
+    if threads is not None:
+        try:
+            from threadpoolctl import threadpool_limits
+
+            _THREAD_LIMIT = threadpool_limits(limits=threads)
+        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+            pass
 
 
 def _clean_one(cleaner: "Cleaner", text: str | None, errors: str) -> CleanResult | Failure | None:
@@ -94,13 +118,16 @@ def imap_clean(
     errors: Literal["raise", "return"] = "raise",
     max_pending: int | None = None,
     mp_context: Any = None,
+    threads_per_worker: int | None = None,
 ) -> Iterator[CleanResult | Failure | None]:
     """Clean ``texts`` in input order with ``n_jobs`` processes (``1`` = serial, in-process).
 
     ``errors="raise"`` re-raises the first exception a document causes; ``"return"`` yields a
     ``Failure`` in its place and goes on. ``None`` items are placeholders that yield ``None``
     (they keep positions aligned with a caller's own records). At most ``max_pending`` chunks
-    (default ``2 * n_jobs``) are read ahead.
+    (default ``2 * n_jobs``) are read ahead. ``threads_per_worker`` (default: cores // n_jobs,
+    at least 1) caps each worker's OpenMP/BLAS threads. ``mp_context`` defaults to
+    ``default_context()``.
     """
     if errors not in ("raise", "return"):
         raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
@@ -114,8 +141,10 @@ def imap_clean(
     pending: deque[tuple[Future, list]] = deque()
     limit = max_pending or 2 * jobs
     chunks = _chunks(iter(texts), chunksize)
-    ctx = mp_context or multiprocessing.get_context()
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(cleaner,))
+    ctx = mp_context or default_context()
+    threads = threads_per_worker or max(1, (os.cpu_count() or 1) // jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                               initargs=(cleaner, threads))
     try:
         for chunk in chunks:
             pending.append((pool.submit(_clean_chunk, chunk, errors), chunk))

@@ -129,8 +129,9 @@ def throughput(args: argparse.Namespace) -> None:
         args.workers_now = w
         r = child(args, "--_one", "--n", str(args.n))
         base = base or r["secs"]
+        worker = f", worker {r['rss_worker']:.0f} MB" if w > 1 else ""
         print(f"workers={w}: {r['docs'] / r['secs']:8.1f} docs/s  {r['mb'] / r['secs']:6.2f} MB/s  "
-              f"speed-up {base / r['secs']:4.2f}x  peak RSS main {r['rss']:.0f} MB, worker {r['rss_worker']:.0f} MB  "
+              f"speed-up {base / r['secs']:4.2f}x  peak RSS main {r['rss']:.0f} MB{worker}  "
               f"({r['docs']} docs, {r['mb']:.1f} MB, {r['spans']} spans, {r['secs']:.1f} s)")
 
 
@@ -147,8 +148,9 @@ def memory(args: argparse.Namespace) -> None:
             for w in args.worker_list:
                 args.workers_now = w
                 r = child(args, "--_cli", "--input", str(src), "--output", str(Path(tmp) / f"out-{size}-{w}.jsonl"))
-                print(f"{size:>7} docs ({mb:6.1f} MB) workers={w}: peak RSS main {r['rss']:.0f} MB, "
-                      f"worker {r['rss_worker']:.0f} MB, {r['secs']:.1f} s, {size / r['secs']:.0f} docs/s, exit {r['code']}")
+                worker = f", worker {r['rss_worker']:.0f} MB" if w > 1 else ""
+                print(f"{size:>7} docs ({mb:6.1f} MB) workers={w}: peak RSS main {r['rss']:.0f} MB{worker}, "
+                      f"{r['secs']:.1f} s, {size / r['secs']:.0f} docs/s, exit {r['code']}")
 
 
 def main() -> None:

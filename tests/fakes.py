@@ -62,3 +62,26 @@ def rendered(text: str, remove: tuple[str, ...] = ("promo", "boilerplate")) -> s
     from filter.render import render
 
     return render(text, [s for s in FakeModel().predict_spans(text) if s.label in remove])
+
+
+class OpenMPModel(FakeModel):
+    """The fake rules, plus a small scikit-learn gradient-boosting prediction per call.
+
+    ``HistGradientBoostingClassifier.predict_proba`` runs OpenMP (GNU libgomp) threads, like the
+    real model: a process that has used them and then forks gets hanging workers.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(version="fake-omp-1")
+        import numpy as np
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(200, 3))
+        self.hgb = HistGradientBoostingClassifier(max_iter=5, random_state=0).fit(X, X[:, 0] > 0)
+
+    def predict_spans(self, text: str) -> list[Span]:
+        import numpy as np
+
+        self.hgb.predict_proba(np.full((200, 3), float(len(text))))
+        return super().predict_spans(text)

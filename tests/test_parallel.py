@@ -4,6 +4,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from fakes import FakeModel, fake_cleaner, rendered
@@ -119,3 +122,46 @@ def test_bad_arguments():
         list(imap_clean(fake_cleaner(), ["x"], errors="ignore"))
     with pytest.raises(ValueError):
         list(imap_clean(fake_cleaner(), ["x"], chunksize=0))
+
+
+_OMP_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+from fakes import OpenMPModel
+from filter.cleaner import Cleaner
+
+if __name__ == "__main__":
+    cleaner = Cleaner(OpenMPModel())
+    texts = ["Warga Gacor77 desa %d\\nBaca juga: x" % i for i in range(40)]
+    serial = [cleaner.clean(t).to_dict() for t in texts]  # the parent runs OpenMP first
+    parallel = [r.to_dict() for r in cleaner.clean_many(texts, n_jobs=2, chunksize=5)]
+    print("same" if parallel == serial else "different")
+"""
+
+
+def test_parallel_with_openmp_model_used_in_parent_first(tmp_path):
+    # the default start method must work (and not hang) with an sklearn/OpenMP model that the
+    # parent process has already run; run in a subprocess so a hang fails instead of blocking
+    pytest.importorskip("sklearn")
+    script = tmp_path / "omp.py"
+    script.write_text(_OMP_SCRIPT.format(tests=str(Path(__file__).parent)))
+    try:
+        out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("clean_many hung after the parent used OpenMP (fork-unsafe start method?)")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "same"
+
+
+def test_worker_initializer_caps_openmp_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    pytest.importorskip("sklearn.ensemble")
+    from filter import parallel
+
+    parallel._init_worker(fake_cleaner(), threads=1)
+    try:
+        info = [i for i in threadpoolctl.threadpool_info() if i["user_api"] in ("openmp", "blas")]
+        assert info and all(i["num_threads"] == 1 for i in info)
+    finally:
+        parallel._THREAD_LIMIT.restore_original_limits()
+        parallel._WORKER_CLEANER = None
