@@ -260,7 +260,15 @@ def _read_csv(source: Source, text_field: str, id_field: str, prefix: str) -> It
         header = [_fix_text(h, None)[0] for h in header]
         if text_field not in header:
             raise InputError(f"no column {text_field!r} in {name}; columns are {', '.join(header)} (use --text-field)")
-        for rowno, row in enumerate(reader, 1):
+        rowno = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise InputError(f"malformed CSV in {name} after row {rowno}: {exc}") from None
+            rowno += 1
             if not row:
                 continue
             fallback = f"{prefix}{rowno}" if prefix else rowno
@@ -442,6 +450,8 @@ def to_json_line(obj: dict[str, Any]) -> bytes:
         s = json.dumps(obj, ensure_ascii=False, default=_json_default, allow_nan=False)
     except ValueError:
         s = json.dumps(_nan_to_none(obj), ensure_ascii=False, default=_json_default, allow_nan=False)
+    if "\u2028" in s or "\u2029" in s or "\x85" in s:  # line breaks to str.splitlines()
+        s = s.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
     try:
         return (s + "\n").encode("utf-8")
     except UnicodeEncodeError:

@@ -304,3 +304,13 @@ def test_source_size(tmp_path):
     p = tmp_path / "x.txt"
     p.write_text("12345")
     assert Source(p, "txt", "x.txt").size == 5 and Source(None, "jsonl", "-").size is None
+
+
+def test_jsonl_lines_survive_splitlines():
+    from filter.io import to_json_line
+
+    obj = {"id": 1, "cleaned": "a\u2028b\x85c\u2029d\x0be\x1cf", "n": float("nan")}
+    line = to_json_line(obj).decode("utf-8")
+    assert len(line.splitlines()) == 1
+    back = json.loads(line)
+    assert back["cleaned"] == obj["cleaned"] and back["n"] is None
