@@ -17,6 +17,7 @@ per-label thresholds (so thresholds can be swept without re-running the models).
 """
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -38,7 +39,8 @@ from filter.spans import Span
 PROMO, BOILER = 1, 2
 WINDOW = 3          # token model context: ±3 words
 NEIGH = 2           # stage-2 context: ±2 units
-CANDIDATE_MIN = 0.12  # token model runs where a window word scores at least this much junk
+CANDIDATE_MIN = 0.35  # token model runs where a neighbouring word scores at least this much junk
+MIN_GLUED_UNIT = 15   # boilerplate token runs only inside units of at least this many tokens
 SMALL_BATCH = 64      # below this many rows, boosted trees run through filter.trees
 
 
@@ -63,13 +65,20 @@ def linear_proba(clf: SGDClassifier, X) -> np.ndarray:
 
 # ---------------------------------------------------------------- word scorer (token stage A)
 
+_SHAPE_SUB = (re.compile(r"[^\W\d_]+"), re.compile(r"\d+"))
+
+
 def word_analyzer(word: str) -> list[str]:
-    """Features of one normalised word: char 2–5-grams of the de-leeted form, shape, identity."""
+    """Features of one normalised word: char 2–5-grams of the de-leeted form, its letter/digit
+    shape and length. No word-identity feature, so unseen brand spellings score by their shape."""
     w = deleet(word)
     padded = f"<{w}>"
     feats = [padded[i:i + n] for n in (2, 3, 4, 5) for i in range(len(padded) - n + 1)]
-    feats.append("W=" + word)
+    shape = _SHAPE_SUB[1].sub(lambda m: "d" * min(len(m.group()), 4), _SHAPE_SUB[0].sub("a", word))
+    feats.append("S=" + shape)
     feats.append("L=" + str(min(len(word), 12)))
+    if shape.startswith("ad") or shape.endswith("ad"):
+        feats.append("MIX")
     return feats
 
 
@@ -87,17 +96,22 @@ class WordScorer(BaseEstimator, ClassifierMixin):
         return HashingVectorizer(analyzer=word_analyzer, n_features=self.n_features,
                                  alternate_sign=False, norm="l2")
 
-    def fit(self, words: Sequence[str], y: np.ndarray, sample_weight: np.ndarray | None = None):
-        X = self._vec().transform(words)
-        self.clf_ = SGDClassifier(loss="log_loss", alpha=self.alpha, max_iter=20, tol=None,
-                                  random_state=self.random_state)
+    def fit(self, X, y: np.ndarray, sample_weight: np.ndarray | None = None, *, words: Sequence[str]):
+        """Fit on hashed word features ``X`` (rows = ``words``; see ``_vec``)."""
+        self.clf_ = SGDClassifier(loss="log_loss", alpha=self.alpha, max_iter=15, tol=None,
+                                  random_state=self.random_state, n_jobs=2)
         self.clf_.fit(X, y, sample_weight=sample_weight)
         self.classes_ = self.clf_.classes_
-        counts = {}
-        for w, c in zip(words, sample_weight if sample_weight is not None else np.ones(len(words))):
-            counts[w] = counts.get(w, 0) + c
-        vocab = sorted(w for w, c in counts.items() if c >= self.table_min_count)
-        probs = self._raw_proba(vocab)
+        weight: dict[str, float] = {}
+        first: dict[str, int] = {}
+        sw = sample_weight if sample_weight is not None else np.ones(len(words))
+        for i, (w, c) in enumerate(zip(words, sw)):
+            weight[w] = weight.get(w, 0.0) + float(c)
+            first.setdefault(w, i)
+        vocab = sorted(w for w, c in weight.items() if c >= self.table_min_count)
+        probs = np.zeros((len(vocab), len(CLASSES)), dtype=np.float32)
+        if vocab:
+            probs[:, self.clf_.classes_] = linear_proba(self.clf_, X[[first[w] for w in vocab]])
         self.table_ = {w: i for i, w in enumerate(vocab)}
         self.table_probs_ = probs.astype(np.float16)
         return self
@@ -228,12 +242,12 @@ def token_features(base: Base, W: np.ndarray, unit_proba: np.ndarray, idx: np.nd
 
 
 def candidates(W: np.ndarray) -> np.ndarray:
-    """Tokens whose ±2 window holds a word scoring junk ≥ CANDIDATE_MIN."""
+    """Tokens next to (±1) or at a word scoring promo or boilerplate ≥ CANDIDATE_MIN."""
     if not len(W):
         return np.zeros(0, dtype=np.int64)
-    j = W[:, PROMO] + W[:, BOILER]
+    j = np.maximum(W[:, PROMO], W[:, BOILER])
     m = j.copy()
-    for k in (-2, -1, 1, 2):
+    for k in (-1, 1):
         m = np.maximum(m, _shift(j[:, None], k)[:, 0])
     return np.nonzero(m >= CANDIDATE_MIN)[0]
 
@@ -291,8 +305,9 @@ class FilterModel(BaseEstimator):
     """
 
     def __init__(self, random_state: int = 0, n_folds: int = 3, unit_features: int = 2 ** 18,
-                 unit_alpha: float = 2e-6, max_iter: int = 200):
+                 unit_alpha: float = 2e-6, max_iter: int = 150, content_rate: float = 0.2):
         self.random_state = random_state
+        self.content_rate = content_rate
         self.n_folds = n_folds
         self.unit_features = unit_features
         self.unit_alpha = unit_alpha
@@ -308,7 +323,8 @@ class FilterModel(BaseEstimator):
 
     def topic_vectorizer(self, stopwords: frozenset[str]) -> HashingVectorizer:
         return HashingVectorizer(n_features=2 ** 16, alternate_sign=False, lowercase=False,
-                                 token_pattern=r"(?u)\b[^\W\d_]{3,}\b", stop_words=sorted(stopwords), norm="l2")
+                                 token_pattern=r"(?u)\b[^\W\d_]{3,}\b", norm="l2",
+                                 stop_words=sorted(w for w in stopwords if re.fullmatch(r"[^\W\d_]{3,}", w)))
 
     # ------------------------------------------------------------ stages
     def _token_info(self, raw: str) -> tuple:
@@ -380,6 +396,7 @@ class FilterModel(BaseEstimator):
         nun = np.r_[0, np.cumsum([len(b.units) for b in bs])]
         W_all = self.words_.predict_proba([w for b in bs for w in b.tok_norm])
         Ws = [W_all[ntok[i]:ntok[i + 1]] for i in range(len(bs))]
+        P1s: list[np.ndarray] = [np.zeros((0, 3), np.float32)] * len(bs)
         P2s: list[np.ndarray] = [np.zeros((0, 3), np.float32)] * len(bs)
         kinds_all: list[str] = []
         if nun[-1]:
@@ -392,11 +409,13 @@ class FilterModel(BaseEstimator):
             P2 = np.zeros_like(P1)
             P2[:, self.ctx_clf_.classes_] = self._tree_proba("ctx_clf_", X2)
             P2s = [P2[nun[i]:nun[i + 1]] for i in range(len(bs))]
+            P1s = [P1[nun[i]:nun[i + 1]] for i in range(len(bs))]
             if self.kind_clf_ is not None:
                 kp = linear_proba(self.kind_clf_, X1)
                 kinds_all = list(self.kind_clf_.classes_[kp.argmax(axis=1)])
         cands = [candidates(W) for W in Ws]
-        feats = [token_features(b, W, P2, c) for b, W, P2, c in zip(bs, Ws, P2s, cands) if len(c)]
+        # the token model sees the unit's stage-1 probabilities (out-of-fold in training)
+        feats = [token_features(b, W, P1, c) for b, W, P1, c in zip(bs, Ws, P1s, cands) if len(c)]
         CP = np.zeros((0, 3), np.float32)
         if feats:
             CP = np.zeros((sum(len(f) for f in feats), 3), np.float32)
@@ -482,6 +501,7 @@ class FilterModel(BaseEstimator):
                 out.append(Span(s, e, CLASSES[run_lab], kind, score))
 
         pos = {int(t): j for j, t in enumerate(a.cand)}
+        unit_len = np.bincount(b.tok_unit[b.tok_unit >= 0], minlength=len(b.units))
         prev = -2
         for j, t in enumerate(a.cand):
             t = int(t)
@@ -489,7 +509,9 @@ class FilterModel(BaseEstimator):
                 continue
             p = a.cand_proba[j]
             lab = PROMO if p[PROMO] >= p[BOILER] else BOILER
-            if p[lab] < th[CLASSES[lab]]:
+            # furniture glued into running text lives in long (flattened) units; a short line
+            # is a heading or a whole item, which the unit model decides
+            if p[lab] < th[CLASSES[lab]] or (lab == BOILER and unit_len[b.tok_unit[t]] < MIN_GLUED_UNIT):
                 flush()
                 run, prev = [], -2
                 continue

@@ -53,8 +53,12 @@ def train(
     model.version = f"{out.stem}-{time.strftime('%Y%m%d')}-{data_hash[:8]}"
     from filter.evaluate import evaluate
 
+    manifest = json.loads((data / "manifest.json").read_text()) if (data / "manifest.json").exists() else {}
     meta: dict = {"training": {"data_sha256": data_hash, "seed": seed, "train_docs": len(tr),
-                               "valid_docs": len(va), "fit_seconds": fit_s, "limit": limit}}
+                               "valid_docs": len(va), "fit_seconds": fit_s, "limit": limit,
+                               "build_seed": manifest.get("seed"),
+                               "valid_outlets": manifest.get("valid_outlets"),
+                               "build_counts": manifest.get("counts")}}
     va_eval = _eval_sets(model, {"validation": va})
     meta["evaluation"] = va_eval
     meta["thresholds"] = {k: float(v) for k, v in model.thresholds.items()}
