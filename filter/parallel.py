@@ -54,12 +54,17 @@ _WORKER_CLEANER: "Cleaner | None" = None
 _THREAD_LIMIT: Any = None
 
 
-def default_context() -> Any:
-    """A fork-safe multiprocessing context: forkserver (not re-importing ``__main__``), else spawn."""
+def default_context(preload: Iterable[str] = ()) -> Any:
+    """A fork-safe multiprocessing context: forkserver, else spawn.
+
+    The fork server imports ``preload`` (e.g. the model's module, hence scikit-learn) once, so
+    workers forked from it start in well under a second; importing runs no OpenMP code, so
+    this stays fork-safe. It has effect only when the server is not running yet.
+    """
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        # preload this module instead of the default "__main__": `python -m filter` must not rerun
-        ctx.set_forkserver_preload(["filter.parallel"])
+        mods = ["filter.parallel", *(m for m in preload if m and m != "__main__")]
+        ctx.set_forkserver_preload(list(dict.fromkeys(mods)))
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -141,7 +146,7 @@ def imap_clean(
     pending: deque[tuple[Future, list]] = deque()
     limit = max_pending or 2 * jobs
     chunks = _chunks(iter(texts), chunksize)
-    ctx = mp_context or default_context()
+    ctx = mp_context or default_context([type(cleaner).__module__, type(getattr(cleaner, "model", None)).__module__])
     threads = threads_per_worker or max(1, (os.cpu_count() or 1) // jobs)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                initargs=(cleaner, threads))

@@ -65,8 +65,7 @@ def peak_rss_mb() -> tuple[float, float]:
     """(this process, largest terminated child) peak RSS in MB.
 
     Our own peak is VmHWM (``ru_maxrss`` would include the launching process's memory, which
-    Linux carries across exec). A worker's peak includes the pages it shares with the main
-    process after fork.
+    Linux carries across exec).
     """
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     try:
@@ -79,14 +78,58 @@ def peak_rss_mb() -> tuple[float, float]:
     return own, kids
 
 
+class DescendantPeak:
+    """Samples the resident memory of this process's descendants (the pool workers, which are
+    children of the fork server and so invisible to ``RUSAGE_CHILDREN``) every 0.1 s."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _status(pid: str) -> dict[str, str]:
+        try:
+            return dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+        except OSError:
+            return {}
+
+    def _run(self) -> None:
+        me = str(os.getpid())
+        while not self._stop.wait(0.1):
+            parents = {}
+            for d in os.listdir("/proc"):
+                if d.isdigit():
+                    st = self._status(d)
+                    if st:
+                        parents[d] = (st.get("PPid", "").strip(), st.get("VmRSS", "0 kB").split()[0])
+            desc, grew = {me}, True
+            while grew:
+                new = {p for p, (pp, _) in parents.items() if pp in desc} - desc
+                desc |= new
+                grew = bool(new)
+            for p in desc - {me}:
+                self.peak_kb = max(self.peak_kb, int(parents[p][1]))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb / 1024
+
+
 def one_throughput(args: argparse.Namespace) -> None:
     texts = load_texts(args.n)
     cleaner = make_cleaner(args)
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    sampler = DescendantPeak()
     t0 = time.perf_counter()
     spans = sum(len(r.spans) for r in cleaner.clean_many(texts, n_jobs=args.workers, chunksize=args.chunksize))
     secs = time.perf_counter() - t0
-    own, kids = peak_rss_mb()
+    kids = sampler.stop()
+    own, _ = peak_rss_mb()
     print(json.dumps({"docs": len(texts), "mb": mb, "secs": secs, "spans": spans, "rss": own, "rss_worker": kids}))
 
 
@@ -102,13 +145,15 @@ def one_cli(args: argparse.Namespace) -> None:
     cli = ["clean", args.input, "-o", args.output, "-q", "--workers", str(args.workers)]
     if args.model and not args.fake:
         cli += ["--model", args.model]
+    sampler = DescendantPeak()
     t0 = time.perf_counter()
     try:
         app(cli)
     except SystemExit as exc:
         code = exc.code
     secs = time.perf_counter() - t0
-    own, kids = peak_rss_mb()
+    kids = sampler.stop()
+    own, _ = peak_rss_mb()
     print(json.dumps({"code": code, "secs": secs, "rss": own, "rss_worker": kids}))
 
 
