@@ -19,7 +19,7 @@ from filter.cli import app
 from filter.io import partial_path
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL_MODEL = ROOT / "models" / "filter-id-news.joblib"
+REAL_MODEL = Path(os.environ.get("FILTER_MODEL") or ROOT / "models" / "filter-id-news.joblib")
 
 DOCS = [
     {"id": "n1", "title": "Banjir", "text": "Banjir melanda desa.\nBaca juga: Jalan rusak di kota\nWarga mengungsi ke balai desa."},
@@ -369,7 +369,7 @@ needs_model = pytest.mark.skipif(not REAL_MODEL.exists(), reason="models/filter-
 @needs_model
 def test_real_model_clean_sample(tmp_path):
     sample = ROOT / "data" / "samples" / "sample.jsonl"
-    res = run("clean", sample, "-o", tmp_path / "out.jsonl", "-j", 2)
+    res = run("clean", sample, "-o", tmp_path / "out.jsonl", "-j", 2, "--model", REAL_MODEL)
     assert res.exit_code == 0, res.stderr
     out = jsonl(tmp_path / "out.jsonl")
     docs = jsonl(sample)
@@ -393,7 +393,7 @@ def test_real_model_parallel_equals_serial():
 
 @needs_model
 def test_real_model_inspect():
-    res = run("inspect", ROOT / "data" / "samples" / "sample.jsonl", "--no-color")
+    res = run("inspect", ROOT / "data" / "samples" / "sample.jsonl", "--no-color", "--model", REAL_MODEL)
     assert res.exit_code == 0, res.stderr
     assert "[-" in res.stdout
 
