@@ -12,14 +12,16 @@ not once per partition. The added columns are ``cleaned`` (string), ``spans`` (J
 
 Spark (``mapInPandas``) uses ``clean_partition`` the same way::
 
-    from filter.dask import clean_partition, output_schema_ddl
+    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+    from filter.dask import OUTPUT_COLUMNS, clean_partition
 
     def clean_batches(batches):
         for pdf in batches:
-            yield clean_partition(pdf, text_column="text", model_path="/models/filter-id-news.joblib")
+            out = clean_partition(pdf, text_column="text", model_path="/models/filter-id-news.joblib")
+            yield out.astype({"cleaned": object, "spans": object, "model_version": object})
 
-    schema = ", ".join([sdf.schema.simpleString()[7:-1], output_schema_ddl()])  # input + added columns
-    cleaned = sdf.mapInPandas(clean_batches, schema=schema)
+    added = [StructField(c, DoubleType() if c.endswith("_ratio") else StringType()) for c in OUTPUT_COLUMNS]
+    cleaned = sdf.mapInPandas(clean_batches, schema=StructType(sdf.schema.fields + added))
 
 (each Python worker loads the model once thanks to the same per-process cache).
 """

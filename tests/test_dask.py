@@ -89,3 +89,19 @@ def test_local_cluster_two_processes_equals_single_process():
         pids = set(client.run(lambda: __import__("os").getpid()).values())
     assert len(pids) == 2
     pd.testing.assert_frame_equal(got, expected(ddf.compute(scheduler="sync")))
+
+
+def test_clean_partition_as_a_spark_map_in_pandas_function():
+    # mapInPandas hands an iterator of pandas batches to a generator function
+    df = frame(30)
+
+    def clean_batches(batches):
+        for pdf in batches:
+            yield clean_partition(pdf, cleaner=fake_cleaner()).astype(
+                {"cleaned": object, "spans": object, "model_version": object})
+
+    batches = [df.iloc[i:i + 7] for i in range(0, len(df), 7)]
+    got = pd.concat(list(clean_batches(iter(batches))))
+    want = expected(df)
+    assert got["cleaned"].tolist() == want["cleaned"].astype(object).tolist()
+    assert got["error"].tolist() == want["error"].tolist() and len(got) == 30
