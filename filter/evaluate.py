@@ -120,6 +120,35 @@ def predict_all(predict: Predictor, docs: Sequence[Mapping[str, Any]]) -> list[l
     return [list(predict(d["text"])) for d in docs]
 
 
+@dataclass
+class _FixedSpans:
+    """A SpanModel stand-in that returns precomputed candidates (to reuse ``Cleaner.detect``)."""
+
+    version: str
+    thresholds: dict
+    spans: list
+
+    def predict_spans(self, text: str) -> list[Span]:
+        return list(self.spans)
+
+
+def predict_with_candidates(cleaner: Any, docs: Sequence[Mapping[str, Any]]) -> tuple[list[list[Span]], list[list[Span]]]:
+    """One model pass per document: ``(detected, candidates)``.
+
+    ``candidates`` are all scored spans (``cleaner.model.predict_spans``); ``detected`` are those
+    the cleaner keeps under its policy, exactly as ``cleaner.detect`` would return them.
+    """
+    from filter.cleaner import Cleaner
+
+    detected, candidates = [], []
+    for d in docs:
+        cand = list(cleaner.model.predict_spans(d["text"]))
+        fixed = Cleaner(_FixedSpans(cleaner.model.version, dict(cleaner.model.thresholds), cand), cleaner.policy)
+        detected.append(fixed.detect(d["text"]))
+        candidates.append(cand)
+    return detected, candidates
+
+
 # ---------------------------------------------------------------- token alignment
 
 def _cover(starts: np.ndarray, ends: np.ndarray, spans: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -630,7 +659,8 @@ def threshold_sweep(table: "Any", thresholds: Sequence[float] | None = None, lab
 
 def pr_curve(table: "Any", label: str) -> "Any":
     """Token precision-recall points for one label: a token is positive when its gold class is
-    ``label``; its score is the predicted score when predicted as ``label``, else 0."""
+    ``label``; its score is the predicted score when predicted as ``label``, else 0 (such
+    tokens are never removed, so the curve ends at the highest recall candidates reach)."""
     import pandas as pd
     from sklearn.metrics import precision_recall_curve
 
@@ -640,7 +670,9 @@ def pr_curve(table: "Any", label: str) -> "Any":
     if not y.any():
         return pd.DataFrame(columns=["threshold", "precision", "recall"])
     prec, rec, th = precision_recall_curve(y, s)
-    return pd.DataFrame({"threshold": np.append(th, np.nan), "precision": prec, "recall": rec})
+    df = pd.DataFrame({"threshold": np.append(th, np.nan), "precision": prec, "recall": rec})
+    # tokens no candidate span covers have score 0: a threshold of 0 is not an operating point
+    return df[~(df["threshold"] <= 0)].reset_index(drop=True)
 
 
 def calibration(spans: "Any", bins: int = 10) -> "Any":

@@ -109,6 +109,8 @@ def plot_calibration(spans: Any, bins: int = 10, ax: Any = None, title: str = "S
             continue
         c = calibration(sub, bins)
         ax.plot(c["mean_score"], c["frac_correct"], marker="o", color=COLORS[lab], label=f"{lab} ({len(sub)} spans)")
+        for x, y, n in zip(c["mean_score"], c["frac_correct"], c["count"]):
+            ax.annotate(f"n={n}", (x, y), textcoords="offset points", xytext=(3, -10), fontsize=7, color=COLORS[lab])
     ax.set_xlabel("mean predicted span score (bin)")
     ax.set_ylabel("share of spans that are gold junk")
     ax.set_xlim(0, 1)
@@ -119,7 +121,8 @@ def plot_calibration(spans: Any, bins: int = 10, ax: Any = None, title: str = "S
 
 
 def plot_metric_bars(frame: Any, metric: str, group: str = "category", ax: Any = None,
-                     title: str | None = None) -> Any:
+                     title: str | None = None, ylim: tuple[float, float] = (0.0, 1.05),
+                     values: bool = True) -> Any:
     """Grouped bars of one metric per group name, one bar per predictor (``EvalReport.to_frame`` rows)."""
     ax = _ax(ax, (7, 3.5))
     f = frame[frame["group"].isin(["overall", group])]
@@ -128,11 +131,13 @@ def plot_metric_bars(frame: Any, metric: str, group: str = "category", ax: Any =
     w = 0.8 / max(1, len(preds))
     for k, p in enumerate(preds):
         vals = [f[(f["predictor"] == p) & (f["name"] == n)][metric].astype(float).mean() for n in names]
-        ax.bar(np.arange(len(names)) + k * w - 0.4 + w / 2, vals, w, label=p, color=COLORS.get(p))
+        bars = ax.bar(np.arange(len(names)) + k * w - 0.4 + w / 2, vals, w, label=p, color=COLORS.get(p))
+        if values:
+            ax.bar_label(bars, labels=[f"{v:.3f}" if v == v else "" for v in vals], fontsize=7, padding=1)
     ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
     ax.set_xlabel(group)
     ax.set_ylabel(metric)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(*ylim)
     ax.set_title(title or f"{metric} by {group}")
     ax.legend(fontsize=8)
     return ax

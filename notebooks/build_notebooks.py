@@ -39,7 +39,7 @@ SHARED = Path(os.environ.get("FILTER_SHARED", ROOT.parent / "shared"))'''
 LOAD = '''\
 from filter.baseline import keyword_baseline
 from filter.cleaner import Cleaner
-from filter.evaluate import evaluate, predict_all, read_gold
+from filter.evaluate import evaluate, predict_all, predict_with_candidates, read_gold
 
 GOLD = SHARED / "gold" / "dev.jsonl"
 if not GOLD.exists():  # ../shared absent: the seeds shipped with the project
@@ -50,8 +50,8 @@ thresholds = dict(cleaner.model.thresholds)
 print(f"gold: {GOLD.name} ({len(docs)} documents)")
 print(f"model: {cleaner.version}; shipped thresholds: {thresholds}")
 
-detected = predict_all(cleaner.detect, docs)              # what the cleaner removes
-candidates = predict_all(cleaner.model.predict_spans, docs)  # every scored candidate span
+# one model pass: every scored candidate span, and those the cleaner removes (cleaner.detect)
+detected, candidates = predict_with_candidates(cleaner, docs)
 baseline = predict_all(keyword_baseline, docs)
 model_rep = evaluate(docs, detected, name="model")
 base_rep = evaluate(docs, baseline, name="baseline")'''
@@ -90,13 +90,13 @@ def nb_evaluation() -> nbformat.NotebookNode:
         new_code_cell(
             "fig, axes = plt.subplots(1, 2, figsize=(13, 3.8))\n"
             "plots.plot_metric_bars(frame, \"junk_f1\", group=\"category\", ax=axes[0], title=\"Junk F1 by id category\")\n"
-            "plots.plot_metric_bars(frame, \"retention\", group=\"category\", ax=axes[1], title=\"Content retention by id category\")\n"
-            "axes[1].set_ylim(0.8, 1.005)\n"
+            "plots.plot_metric_bars(frame, \"retention\", group=\"category\", ax=axes[1], title=\"Content retention by id category\",\n"
+            "                       ylim=(0.7, 1.01))\n"
             "fig.tight_layout()"),
         new_code_cell(
             "if frame[\"group\"].eq(\"outlet\").any():\n"
-            "    ax = plots.plot_metric_bars(frame, \"junk_f1\", group=\"outlet\", title=\"Junk F1 by outlet\")\n"
-            "    ax.figure.set_size_inches(13, 3.8)"),
+            "    fig, ax = plt.subplots(figsize=(14, 4))\n"
+            "    plots.plot_metric_bars(frame, \"junk_f1\", group=\"outlet\", ax=ax, title=\"Junk F1 by outlet\", values=False)"),
         new_markdown_cell("## Confusion matrix over tokens\n\nAt the shipped thresholds; the baseline beside it."),
         new_code_cell(
             "from filter.evaluate import span_table, token_table\nfrom filter import plots\n\n"

@@ -316,3 +316,16 @@ def test_brand_shape():
     assert brand_shape("TOTO4D") == "A9A"
     assert brand_shape("slot 88") == "a_9"
     assert shape_counts(["Abc12", "Xyz99", "QQ8"]).to_dict() == {"Aa9": 2, "A9": 1}
+
+
+def test_predict_with_candidates_matches_detect():
+    from fakes import fake_cleaner
+
+    from filter.evaluate import predict_with_candidates
+
+    cleaner = fake_cleaner(threshold=0.85)  # keeps promo (0.9), drops boilerplate (0.8)
+    docs = [gold_doc(), {"id": "b", "text": "tanpa apa-apa"}]
+    detected, candidates = predict_with_candidates(cleaner, docs)
+    assert detected == [cleaner.detect(d["text"]) for d in docs]
+    assert candidates == [cleaner.model.predict_spans(d["text"]) for d in docs]
+    assert len(candidates[0]) > len(detected[0]) > 0
