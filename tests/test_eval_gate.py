@@ -6,16 +6,21 @@ Floors (token-level, ``filter.evaluate``; thresholds are the model's own):
 - dev-H (news about gambling): retention >= 0.995;
 - dev-T (transplanted promo): promo span recall >= 0.90.
 Dev tests skip when ../shared is absent; the seeds live in ``data/`` and always run.
-The model is predicted once per session.
+The model is predicted once per module; ``FILTER_MODEL`` selects another artifact.
 """
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import pytest
 
 from filter.cleaner import DEFAULT_MODEL
 from filter.evaluate import EvalReport, evaluate, predict_all
 
-pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason=f"no committed model at {DEFAULT_MODEL}")
+MODEL = Path(os.environ.get("FILTER_MODEL") or DEFAULT_MODEL)  # what Cleaner.load() loads
+
+pytestmark = pytest.mark.skipif(not MODEL.exists(), reason=f"no model at {MODEL}")
 
 
 @pytest.fixture(scope="module")
