@@ -69,16 +69,21 @@ def default_context(preload: Iterable[str] = ()) -> Any:
     return multiprocessing.get_context("spawn")
 
 
+def _thread_limit(threads: int | None) -> Any:
+    """Cap OpenMP/BLAS threads of this process (threadpoolctl); returns the limiter or None."""
+    if threads is None:
+        return None
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return None
+    return threadpool_limits(limits=threads)
+
+
 def _init_worker(cleaner: "Cleaner", threads: int | None = None) -> None:
     global _WORKER_CLEANER, _THREAD_LIMIT
     _WORKER_CLEANER = cleaner
-    if threads is not None:
-        try:
-            from threadpoolctl import threadpool_limits
-
-            _THREAD_LIMIT = threadpool_limits(limits=threads)
-        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-            pass
+    _THREAD_LIMIT = _thread_limit(threads)
 
 
 def _clean_one(cleaner: "Cleaner", text: str | None, errors: str) -> CleanResult | Failure | None:
@@ -130,9 +135,9 @@ def imap_clean(
     ``errors="raise"`` re-raises the first exception a document causes; ``"return"`` yields a
     ``Failure`` in its place and goes on. ``None`` items are placeholders that yield ``None``
     (they keep positions aligned with a caller's own records). At most ``max_pending`` chunks
-    (default ``2 * n_jobs``) are read ahead. ``threads_per_worker`` (default: cores // n_jobs,
-    at least 1) caps each worker's OpenMP/BLAS threads. ``mp_context`` defaults to
-    ``default_context()``.
+    (default ``2 * n_jobs``) are read ahead. ``threads_per_worker`` caps each worker's
+    OpenMP/BLAS threads (default: cores // n_jobs, at least 1; serially: no cap unless given,
+    and then only while iterating). ``mp_context`` defaults to ``default_context()``.
     """
     if errors not in ("raise", "return"):
         raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
@@ -140,8 +145,13 @@ def imap_clean(
         raise ValueError(f"chunksize must be >= 1, got {chunksize}")
     jobs = effective_jobs(n_jobs)
     if jobs == 1:
-        for t in texts:
-            yield _clean_one(cleaner, t, errors)
+        limit_ctx = _thread_limit(threads_per_worker)
+        try:
+            for t in texts:
+                yield _clean_one(cleaner, t, errors)
+        finally:
+            if limit_ctx is not None:
+                limit_ctx.restore_original_limits()
         return
     pending: deque[tuple[Future, list]] = deque()
     limit = max_pending or 2 * jobs

@@ -165,3 +165,23 @@ def test_worker_initializer_caps_openmp_threads():
     finally:
         parallel._THREAD_LIMIT.restore_original_limits()
         parallel._WORKER_CLEANER = None
+
+
+def test_serial_thread_cap_is_restored():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    pytest.importorskip("sklearn.ensemble")
+
+    def omp_threads():
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "openmp"]
+
+    before = omp_threads()
+    seen = []
+
+    def texts():
+        for t in ["a Gacor77", "b"]:
+            seen.append(omp_threads())
+            yield t
+
+    out = list(imap_clean(fake_cleaner(), texts(), n_jobs=1, threads_per_worker=1))
+    assert len(out) == 2 and all(x == [1] * len(before) for x in seen[1:])
+    assert omp_threads() == before
