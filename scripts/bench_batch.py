@@ -126,7 +126,11 @@ def one_throughput(args: argparse.Namespace) -> None:
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     sampler = DescendantPeak()
     t0 = time.perf_counter()
-    spans = sum(len(r.spans) for r in cleaner.clean_many(texts, n_jobs=args.workers, chunksize=args.chunksize))
+    from filter.parallel import imap_clean
+
+    threads = args.threads or None
+    spans = sum(len(r.spans) for r in imap_clean(cleaner, texts, n_jobs=args.workers, chunksize=args.chunksize,
+                                                 threads_per_worker=threads))
     secs = time.perf_counter() - t0
     kids = sampler.stop()
     own, _ = peak_rss_mb()
@@ -158,7 +162,8 @@ def one_cli(args: argparse.Namespace) -> None:
 
 
 def child(args: argparse.Namespace, *extra: str) -> dict:
-    cmd = [sys.executable, __file__, *extra, "--workers", str(args.workers_now), "--chunksize", str(args.chunksize)]
+    cmd = [sys.executable, __file__, *extra, "--workers", str(args.workers_now), "--chunksize", str(args.chunksize),
+           "--threads", str(args.threads)]
     cmd += ["--fake"] if args.fake else (["--model", args.model] if args.model else [])
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if out.returncode != 0:
@@ -168,7 +173,8 @@ def child(args: argparse.Namespace, *extra: str) -> dict:
 
 def throughput(args: argparse.Namespace) -> None:
     print(f"model: {'fake (tests/fakes.py)' if args.fake else args.model or 'default'}; "
-          f"{args.n} articles from {CORPUS_FILE.name}; chunksize {args.chunksize}; {os.cpu_count()} cores")
+          f"{args.n} articles from {CORPUS_FILE.name}; chunksize {args.chunksize}; "
+          f"threads/process {args.threads or 'default'}; {os.cpu_count()} cores")
     base = None
     for w in args.worker_list:
         args.workers_now = w
@@ -205,6 +211,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000, help="articles for the throughput run")
     ap.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
     ap.add_argument("--chunksize", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="OpenMP/BLAS threads per process, as `filter clean` uses (0: library default)")
     ap.add_argument("--memory", action="store_true", help="memory-scaling mode")
     ap.add_argument("--sizes", default="10000,50000", help="document counts for --memory")
     ap.add_argument("--_one", action="store_true", help=argparse.SUPPRESS)
