@@ -301,7 +301,7 @@ def _families(records: Iterable[dict]) -> tuple[set[str], set[str]]:
 def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | None = None,
                   workers: int | None = None, *, gold_dir: Path | None = None,
                   data_dir: Path = DATA_DIR, valid_outlets: Iterable[str] | None = None,
-                  valid_fraction: float = 0.25, decoy_rate: float = 0.25, bank: Any = None,
+                  valid_fraction: float = 0.25, decoy_rate: float = 0.5, bank: Any = None,
                   progress: Callable[[int, int], None] | None = None) -> BuildStats:
     """Build ``out_dir/{train,valid}.jsonl`` and ``manifest.json`` (see module doc).
 

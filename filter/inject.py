@@ -590,11 +590,11 @@ def inject_promo(text: str, spans: list[dict], bank: PromoBank, rng: random.Rand
 
 
 def inject_decoys(text: str, spans: list[dict], rng: random.Random) -> Injection:
-    """Insert 1-2 legitimate digit-bearing names as content (no new spans)."""
+    """Insert 1-3 legitimate digit-bearing names or gambling-news phrases/sentences as content (no new spans)."""
     h = _Host(text, spans)
     dec = load_decoys()
     plans: list[_Plan] = []
-    for _ in range(rng.choice([1, 1, 2])):
+    for _ in range(rng.choice([1, 2, 2, 3])):
         commas = [p for p in h.word_starts(True) if p not in h.used]
         sents = [(b.end, "append") for b in h.prose_blocks() if h.free(b.end)] if not h.flat else []
         for b in h.content:

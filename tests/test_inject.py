@@ -245,7 +245,9 @@ def test_decoys_are_content_only():
         assert [d["kind"] for d in inj.spans] == [d["kind"] for d in spans]
         for o, s in zip(inj.spans, spans):
             assert inj.text[o["start"]:o["end"]] == HOST[s["start"]:s["end"]]
-        digits += all(re.search(r"\d", inj.text[a:b]) for a, b in inj.content_insertions)
+        # every decoy is a digit-bearing name or a piece of journalism about gambling
+        digits += all(re.search(r"\d|judi|togel|sabung|situs|perjudian|bandar", inj.text[a:b], re.I)
+                      for a, b in inj.content_insertions)
         for p, _ in inj.points:
             assert HOST[p - 1].isspace() or HOST[p].isspace()
     assert digits >= 50
