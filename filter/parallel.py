@@ -97,10 +97,26 @@ def _clean_one(cleaner: "Cleaner", text: str | None, errors: str) -> CleanResult
         return Failure.of(exc)
 
 
+def _clean_batch(cleaner: "Cleaner", texts: list[str | None], errors: str) -> list[CleanResult | Failure | None]:
+    """Clean a chunk with one batched model call; if the batch fails, clean one by one so a bad
+    document fails alone (and ``errors="raise"`` raises its own exception)."""
+    live = [i for i, t in enumerate(texts) if t is not None]
+    out: list[CleanResult | Failure | None] = [None] * len(texts)
+    batch = getattr(cleaner, "clean_batch", None)
+    if batch is not None and live:
+        try:
+            for i, r in zip(live, batch([texts[i] for i in live])):
+                out[i] = r
+            return out
+        except Exception:  # noqa: BLE001 - fall back to isolate the failing document
+            pass
+    return [_clean_one(cleaner, t, errors) for t in texts]
+
+
 def _clean_chunk(texts: list[str | None], errors: str) -> list[CleanResult | Failure | None]:
     """Clean a chunk in a worker; the original texts are not sent back (the parent has them)."""
     assert _WORKER_CLEANER is not None, "worker not initialised"
-    out = [_clean_one(_WORKER_CLEANER, t, errors) for t in texts]
+    out = _clean_batch(_WORKER_CLEANER, texts, errors)
     for r in out:
         if isinstance(r, CleanResult):
             r.text = ""
@@ -147,8 +163,8 @@ def imap_clean(
     if jobs == 1:
         limit_ctx = _thread_limit(threads_per_worker)
         try:
-            for t in texts:
-                yield _clean_one(cleaner, t, errors)
+            for chunk in _chunks(iter(texts), chunksize):
+                yield from _clean_batch(cleaner, chunk, errors)
         finally:
             if limit_ctx is not None:
                 limit_ctx.restore_original_limits()
