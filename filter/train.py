@@ -249,6 +249,13 @@ def _hgb(m: FilterModel) -> HistGradientBoostingClassifier:
                                           n_iter_no_change=10, random_state=m.random_state)
 
 
+def ignore_as_optional(docs: Sequence[dict]) -> list[dict]:
+    """Score weakly labelled documents fairly: their unsure (ignored) ranges become optional spans."""
+    return [{**d, "spans": list(d.get("spans", [])) + [
+        {"start": a, "end": b, "label": "boilerplate", "kind": "unsure", "optional": True}
+        for a, b in d.get("ignore", [])]} for d in docs]
+
+
 def choose_thresholds(m: FilterModel, valid: Sequence[dict], min_retention: float = 0.99) -> dict[str, float]:
     """Per label, the threshold with the best junk F1 whose content retention stays ≥ ``min_retention``.
 
@@ -256,10 +263,7 @@ def choose_thresholds(m: FilterModel, valid: Sequence[dict], min_retention: floa
     boilerplate, which then counts against retention), hence 0.99 rather than stricter."""
     from filter.evaluate import evaluate
 
-    # unsure (ignored) regions of weakly labelled documents count as optional spans
-    valid = [{**d, "spans": list(d.get("spans", [])) + [
-        {"start": a, "end": b, "label": "boilerplate", "kind": "unsure", "optional": True}
-        for a, b in d.get("ignore", [])]} for d in valid]
+    valid = ignore_as_optional(valid)
     analyses = [a for i in range(0, len(valid), 256) for a in _analyze_batch(m, [d["text"] for d in valid[i:i + 256]])]
     grid = [round(x, 2) for x in np.arange(0.3, 0.96, 0.05)]
     best = {"promo": 0.5, "boilerplate": 0.5}

@@ -88,15 +88,12 @@ def _by_category(docs: list[dict]) -> dict[str, list[dict]]:
 
 def _eval_sets(model, sets: dict[str, list[dict]]) -> dict[str, dict]:
     from filter.evaluate import evaluate
+    from filter.train import ignore_as_optional
 
     out = {}
     for name, docs in sets.items():
         preds = model.predict_spans_many([d["text"] for d in docs])
-        # unsure regions of weakly labelled documents are optional
-        docs = [{**d, "spans": list(d.get("spans", [])) + [
-            {"start": a, "end": b, "label": "boilerplate", "kind": "unsure", "optional": True}
-            for a, b in d.get("ignore", [])]} for d in docs]
-        out[name] = evaluate(docs, preds).overall.to_dict()
+        out[name] = evaluate(ignore_as_optional(docs), preds).overall.to_dict()
     return out
 
 
