@@ -208,3 +208,14 @@ def test_many_tiny_documents(tmp_path, n):
     assert ids == list(range(n))
     assert f"{n} documents, 0 failed" in res.stderr
     print(f"{n} tiny documents: {secs:.1f} s ({n / secs:.0f} docs/s)")
+
+
+def test_max_chars_turns_oversized_documents_into_error_records(tmp_path):
+    docs = [{"id": "short", "text": "pendek Slot88"}, {"id": "long", "text": "panjang " * 100}]
+    src = write_jsonl(tmp_path / "in.jsonl", docs)
+    res = run("clean", src, "-j", 1, "--max-chars", 200)
+    assert res.exit_code == 1
+    out = [json.loads(x) for x in res.stdout.splitlines()]
+    assert out[0]["cleaned"] == rendered("pendek Slot88") and "error" not in out[0]
+    assert out[1]["error"] == "document too long: 800 characters > --max-chars 200"
+    assert out[1]["text"] == docs[1]["text"] and out[1]["cleaned"] is None

@@ -16,7 +16,7 @@ from collections import Counter
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Iterable, Iterator, List, Optional
 
 import typer
 
@@ -150,6 +150,7 @@ def clean(
     chunksize: int = typer.Option(64, help="Documents per task sent to a worker."),
     on_error: str = typer.Option("record", help="A record that fails: record (output it with an error field), skip, or fail."),
     resume: bool = typer.Option(False, "--resume", help="Skip ids already in the output (or its kept partial file) and complete it."),
+    max_chars: int = typer.Option(0, help="Fail (keep unchanged, with an error) documents longer than this; 0 = no limit."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
 ) -> None:
     """Clean documents in batch: one output record (cleaned text, spans, ratios) per input record.
@@ -160,20 +161,30 @@ def clean(
     """
     try:
         code = _clean(inputs, output, input_format, output_format, text_field, id_field, remove, threshold,
-                      annotate_only, model, workers, chunksize, on_error, resume, quiet)
+                      annotate_only, model, workers, chunksize, on_error, resume, quiet, max_chars)
     except (UserError, InputError) as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(code)
 
 
+def _limit_length(records: Iterable[Record], max_chars: int) -> Iterator[Record]:
+    """Turn documents longer than ``max_chars`` into error records (their text is kept)."""
+    for rec in records:
+        if max_chars and rec.error is None and rec.text is not None and len(rec.text) > max_chars:
+            rec.error = f"document too long: {len(rec.text)} characters > --max-chars {max_chars}"
+        yield rec
+
+
 def _clean(inputs, output, input_format, output_format, text_field, id_field, remove, threshold,
-           annotate_only, model, workers, chunksize, on_error, resume, quiet) -> int:
+           annotate_only, model, workers, chunksize, on_error, resume, quiet, max_chars=0) -> int:
     if on_error not in ON_ERROR:
         raise UserError(f"--on-error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
     if workers is not None and workers == 0:
         raise UserError("--workers must be a positive number (or -1 for all cores)")
     if chunksize < 1:
         raise UserError("--chunksize must be at least 1")
+    if max_chars < 0:
+        raise UserError("--max-chars must be 0 (no limit) or positive")
     sources = resolve_inputs(inputs, input_format)
     if sum(s.path is None for s in sources) > 1:
         raise UserError("stdin (-) can be given only once")
@@ -195,7 +206,7 @@ def _clean(inputs, output, input_format, output_format, text_field, id_field, re
     sizes = [s.size for s in sources]
     total = sum(sizes) if all(x is not None for x in sizes) and all(s.format != "parquet" for s in sources) else None
     progress = Progress(not quiet and _is_tty(sys.stderr), total)
-    records = skip_done(read_records(sources, text_field, id_field), writer.done)
+    records = _limit_length(skip_done(read_records(sources, text_field, id_field), writer.done), max_chars)
     try:
         # one OpenMP/BLAS thread per process: the model's many small predictions lose far
         # more to thread start-up and contention than they gain; --workers gives the parallelism
