@@ -55,8 +55,9 @@ def render_card(meta: dict[str, Any]) -> str:
         "Built by `filter data build` from `../shared/corpus` (never committed): real Indonesian news "
         "articles with weak labels for their natural boilerplate (uncertain lines ignored), the same hosts "
         "with gambling promotion injected in five forms (paragraph, sentence, inline brand, keyword "
-        "substitution, top/bottom line) and four obfuscations, real articles about gambling and decoy "
-        "insertions of legitimate digit-bearing names as content. Validation holds out whole outlets, "
+        "substitution, top/bottom line) and four obfuscations, synthetic site furniture from team-written "
+        "boilerplate templates, real articles about gambling, and decoy insertions of legitimate "
+        "digit-bearing names and gambling-news sentences as content. Validation holds out whole outlets, "
         "brand families and template/comment families. `gold/seeds.jsonl` and `gold/dev.jsonl` (and every "
         "corpus article they contain) are excluded from training: they are evaluation data only.",
         "",

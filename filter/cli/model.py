@@ -68,6 +68,7 @@ def train(
 
         docs = read_gold(g)
         meta["evaluation"].update(_eval_sets(model, _by_category(docs)))
+        meta.setdefault("baseline", {}).update(_baseline_sets(_by_category(docs)))
     full = save_model(model, out, meta)
     write_card(full, out.parent / "README.md")
     _log(f"wrote {out} ({full['artifact']['bytes'] / 1e6:.1f} MB) and {out.with_suffix('.json').name}; "
@@ -84,6 +85,15 @@ def _by_category(docs: list[dict]) -> dict[str, list[dict]]:
     if len(groups) > 1:
         groups = {"+".join(sorted(groups)): docs, **groups}
     return groups
+
+
+def _baseline_sets(sets: dict[str, list[dict]]) -> dict[str, dict]:
+    """The keyword-regex baseline on the same gold sets, for contrast in the model card."""
+    from filter.baseline import keyword_baseline
+    from filter.evaluate import evaluate
+
+    return {name: evaluate(docs, [keyword_baseline(d["text"]) for d in docs]).overall.to_dict()
+            for name, docs in sets.items()}
 
 
 def _eval_sets(model, sets: dict[str, list[dict]]) -> dict[str, dict]:
