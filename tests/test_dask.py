@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from fakes import fake_cleaner
@@ -105,3 +107,20 @@ def test_clean_partition_as_a_spark_map_in_pandas_function():
     want = expected(df)
     assert got["cleaned"].tolist() == want["cleaned"].astype(object).tolist()
     assert got["error"].tolist() == want["error"].tolist() and len(got) == 30
+
+
+_REAL = Path(os.environ.get("FILTER_MODEL") or Path(__file__).resolve().parents[1] / "models" / "filter-id-news.joblib")
+
+
+@pytest.mark.skipif(not _REAL.exists(), reason="models/filter-id-news.joblib not trained yet")
+def test_real_model_by_path_matches_cleaner():
+    from filter.cleaner import Cleaner
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "samples" / "sample.jsonl"
+    docs = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines()]
+    df = pd.DataFrame(docs)
+    fdask._cached_cleaner.cache_clear()
+    got = clean_dataframe(dd.from_pandas(df, npartitions=3), model_path=str(_REAL)).compute(scheduler="sync")
+    cleaner = Cleaner.load(_REAL)
+    assert got["cleaned"].tolist() == [cleaner.clean(t).cleaned for t in df["text"]]
+    assert got["error"].isna().all() and (got["junk_ratio"] > 0).any()
