@@ -594,7 +594,7 @@ class JsonlWriter(Writer):
 class _TableWriter(Writer):
     """CSV/Parquet: fixed columns decided from the first chunk; later new fields go to ``extra``."""
 
-    def _columns_for(self, rows: list[dict[str, Any]], text_field: str = "text") -> list[str]:
+    def _columns_for(self, rows: list[dict[str, Any]]) -> list[str]:
         cols = list(RESULT_KEYS) + ["error", "warning"]
         for r in rows:
             for k in r:
