@@ -132,20 +132,42 @@ class _FixedSpans:
         return list(self.spans)
 
 
-def predict_with_candidates(cleaner: Any, docs: Sequence[Mapping[str, Any]]) -> tuple[list[list[Span]], list[list[Span]]]:
-    """One model pass per document: ``(detected, candidates)``.
+def _batches(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
-    ``candidates`` are all scored spans (``cleaner.model.predict_spans``); ``detected`` are those
-    the cleaner keeps under its policy, exactly as ``cleaner.detect`` would return them.
+
+def detect_all(cleaner: Any, docs: Sequence[Mapping[str, Any]], batch_size: int = 64) -> list[list[Span]]:
+    """``cleaner.detect`` for every document, batched through ``detect_many`` when available."""
+    texts = [d["text"] for d in docs]
+    many = getattr(cleaner, "detect_many", None)
+    if many is None:
+        return [list(cleaner.detect(t)) for t in texts]
+    return [list(s) for b in _batches(texts, batch_size) for s in many(list(b))]
+
+
+def predict_with_candidates(cleaner: Any, docs: Sequence[Mapping[str, Any]],
+                            batch_size: int = 64) -> tuple[list[list[Span]], list[list[Span]]]:
+    """``(detected, candidates)`` for every document.
+
+    ``candidates`` are all scored spans the model proposes (``model.predict_spans``, decoded at
+    the model's stored thresholds); ``detected`` are exactly what ``cleaner.detect`` returns.
+    With the model's own thresholds (no policy override) one model pass gives both.
     """
     from filter.cleaner import Cleaner
 
-    detected, candidates = [], []
-    for d in docs:
-        cand = list(cleaner.model.predict_spans(d["text"]))
-        fixed = Cleaner(_FixedSpans(cleaner.model.version, dict(cleaner.model.thresholds), cand), cleaner.policy)
-        detected.append(fixed.detect(d["text"]))
-        candidates.append(cand)
+    texts = [d["text"] for d in docs]
+    many = getattr(cleaner.model, "predict_spans_many", None)
+    if many is not None:
+        candidates = [list(s) for b in _batches(texts, batch_size) for s in many(list(b))]
+    else:
+        candidates = [list(cleaner.model.predict_spans(t)) for t in texts]
+    if getattr(cleaner.policy, "threshold", None) is not None:
+        return detect_all(cleaner, docs, batch_size), candidates
+    detected = []
+    for t, cand in zip(texts, candidates):
+        fixed = _FixedSpans(cleaner.model.version, dict(cleaner.model.thresholds), cand)
+        detected.append(Cleaner(fixed, cleaner.policy).detect(t))
     return detected, candidates
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from filter.cleaner import DEFAULT_MODEL
-from filter.evaluate import EvalReport, evaluate, predict_all
+from filter.evaluate import EvalReport, detect_all, evaluate
 
 MODEL = Path(os.environ.get("FILTER_MODEL") or DEFAULT_MODEL)  # what Cleaner.load() loads
 
@@ -33,12 +33,12 @@ def cleaner():
 
 @pytest.fixture(scope="module")
 def seeds_report(cleaner, seeds) -> EvalReport:
-    return evaluate(seeds, predict_all(cleaner.detect, seeds))
+    return evaluate(seeds, detect_all(cleaner, seeds))
 
 
 @pytest.fixture(scope="module")
 def dev_report(cleaner, dev) -> EvalReport:
-    return evaluate(dev, predict_all(cleaner.detect, dev))
+    return evaluate(dev, detect_all(cleaner, dev))
 
 
 def _why(report: EvalReport, group: str = "overall") -> str:

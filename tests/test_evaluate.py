@@ -321,11 +321,14 @@ def test_brand_shape():
 def test_predict_with_candidates_matches_detect():
     from fakes import fake_cleaner
 
-    from filter.evaluate import predict_with_candidates
+    from filter.evaluate import detect_all, predict_with_candidates
 
-    cleaner = fake_cleaner(threshold=0.85)  # keeps promo (0.9), drops boilerplate (0.8)
     docs = [gold_doc(), {"id": "b", "text": "tanpa apa-apa"}]
-    detected, candidates = predict_with_candidates(cleaner, docs)
-    assert detected == [cleaner.detect(d["text"]) for d in docs]
-    assert candidates == [cleaner.model.predict_spans(d["text"]) for d in docs]
-    assert len(candidates[0]) > len(detected[0]) > 0
+    for policy, model in (({"threshold": 0.85}, {}),  # keeps promo (0.9), drops boilerplate (0.8)
+                          ({}, {"model_thresholds": {"promo": 0.95, "boilerplate": 0.5}})):
+        cleaner = fake_cleaner(**policy, **model)
+        detected, candidates = predict_with_candidates(cleaner, docs, batch_size=1)
+        assert detected == [cleaner.detect(d["text"]) for d in docs]
+        assert detected == detect_all(cleaner, docs)
+        assert candidates == [cleaner.model.predict_spans(d["text"]) for d in docs]
+        assert len(candidates[0]) > len(detected[0]) > 0

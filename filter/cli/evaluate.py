@@ -51,7 +51,7 @@ def evaluate_command(
     """Print token-level junk precision/recall/F1, content retention, span recall and perfect
     documents, overall and per id category, for the model and the keyword-regex baseline."""
     from filter.baseline import keyword_baseline
-    from filter.evaluate import evaluate, format_reports, predict_all
+    from filter.evaluate import detect_all, evaluate, format_reports, predict_all
 
     if threshold is not None and not (0.0 <= threshold <= 1.0):
         raise fail(f"--threshold must be between 0 and 1, got {threshold}")
@@ -63,7 +63,7 @@ def evaluate_command(
     if not baseline_only:
         cleaner = load_cleaner(model, threshold)
         try:
-            preds = predict_all(cleaner.detect, docs)
+            preds = detect_all(cleaner, docs)
         except Exception as exc:  # noqa: BLE001
             raise fail(f"model failed while predicting: {type(exc).__name__}: {exc}")
         reports.append(evaluate(docs, preds, name="model"))

@@ -60,17 +60,25 @@ def review_command(
     is_gold = gold if gold is not None else (not scored and any("spans" in r for r in records))
     subtitle = ""
     if baseline or model is not None or not scored or is_gold:
-        if baseline:
-            predict, subtitle = keyword_baseline, "keyword-regex baseline"
-        else:
+        readable = [r for r in records if isinstance(r.get("text"), str)]
+        cleaner = None
+        if not baseline:
             from filter.cli.evaluate import load_cleaner
 
             cleaner = load_cleaner(model, threshold)
-            predict, subtitle = cleaner.detect, f"model {cleaner.version}"
         try:
-            predicted = [list(predict(r["text"])) if isinstance(r.get("text"), str) else [] for r in records]
+            if cleaner is None:
+                subtitle = "keyword-regex baseline"
+                spans = [keyword_baseline(r["text"]) for r in readable]
+            else:
+                from filter.evaluate import detect_all
+
+                subtitle = f"model {cleaner.version}"
+                spans = detect_all(cleaner, readable)
         except Exception as exc:  # noqa: BLE001
             raise fail(f"prediction failed: {type(exc).__name__}: {exc}")
+        it = iter(spans)
+        predicted = [list(next(it)) if isinstance(r.get("text"), str) else [] for r in records]
     else:
         predicted = None
         subtitle = "spans from the input"
