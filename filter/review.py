@@ -398,6 +398,20 @@ def inline_repairs(text: str, spans: Sequence[Span], context: int = 80) -> list[
     return out
 
 
+_REDACT = str.maketrans({**{c: "x" for c in "abcdefghijklmnopqrstuvwxyz"},
+                         **{c: "X" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, **{c: "0" for c in "0123456789"}})
+
+
+def redact(text: str) -> str:
+    """Mask letters and digits (x/X/0; other letters become x) keeping length, offsets, spaces and
+    punctuation: committed notebook outputs show where spans fall without redistributing
+    corpus text."""
+    out = text.translate(_REDACT)
+    if not out.isascii():
+        out = "".join("x" if c.isalpha() else "0" if c.isdigit() else c for c in out)
+    return out
+
+
 def shorten(s: str, n: int = 80) -> str:
     """``s`` cut to at most ``n`` characters (an ellipsis marks the cut), newlines shown as ⏎."""
     s = s.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")

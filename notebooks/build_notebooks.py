@@ -54,7 +54,14 @@ print(f"model: {cleaner.version}; shipped thresholds: {thresholds}")
 detected, candidates = predict_with_candidates(cleaner, docs)
 baseline = predict_all(keyword_baseline, docs)
 model_rep = evaluate(docs, detected, name="model")
-base_rep = evaluate(docs, baseline, name="baseline")'''
+base_rep = evaluate(docs, baseline, name="baseline")
+
+# The committed copies are built with FILTER_REDACT=1: article text from ../shared is masked
+# (same offsets) after scoring, because the corpus is not redistributed. Run the notebook
+# yourself to read the documents.
+if os.environ.get("FILTER_REDACT") == "1" and GOLD.parent.name == "gold":
+    from filter.review import redact
+    docs = [{**d, "text": redact(d["text"])} for d in docs]'''
 
 
 def nb_evaluation() -> nbformat.NotebookNode:
@@ -254,12 +261,16 @@ def nb_training() -> nbformat.NotebookNode:
                           "The injected span only (cut to 120 characters), from the validation split."),
         new_code_cell(
             "import json\n\n"
+            "from filter.review import redact\n\n"
             "def records(split, n=4000):\n"
+            "    # committed copies mask the corpus text (FILTER_REDACT=1); offsets are unchanged\n"
+            "    mask = os.environ.get(\"FILTER_REDACT\") == \"1\"\n"
             "    with open(DATA / f\"{split}.jsonl\", encoding=\"utf-8\") as fh:\n"
             "        for i, line in enumerate(fh):\n"
             "            if i >= n:\n"
             "                break\n"
-            "            yield json.loads(line)\n\n"
+            "            r = json.loads(line)\n"
+            "            yield {**r, \"text\": redact(r[\"text\"])} if mask else r\n\n"
             "by_form, by_obf = {}, {}\n"
             "for r in records(\"valid\"):\n"
             "    if r[\"origin\"] != \"injected\":\n"

@@ -186,3 +186,14 @@ def test_inline_repairs_only_for_inline_spans():
     assert len(reps) == 1
     assert reps[0]["before"] == text[:text.index("\n")]
     assert reps[0]["after"] == "Selain isu banjir, warga bergotong royong."
+
+
+def test_redact_keeps_offsets_and_hides_text():
+    from filter.review import redact
+
+    text = "Polisi menangkap 3 orang — “Bandar” ditahan.\nMustang303 dan 𝗚𝗢𝗣𝗘𝗞𝟱𝟬𝟬!"
+    out = redact(text)
+    assert len(out) == len(text) and out.count("\n") == 1
+    assert "Polisi" not in out and "Mustang" not in out and "303" not in out
+    assert [i for i, c in enumerate(text) if c.isspace()] == [i for i, c in enumerate(out) if c.isspace()]
+    assert out[6] == " " and set(out) <= set("xX0 —“”.!\n")
