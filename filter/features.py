@@ -13,7 +13,6 @@ from typing import Sequence
 
 import numpy as np
 
-from filter.normalize import normalize
 from filter.segment import blocks, sentences
 
 CLASSES = ("content", "promo", "boilerplate")
@@ -211,17 +210,7 @@ def cosine_topicality(M) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(topic, 0, 1), np.clip(title, 0, 1)
 
 
-# ---------------------------------------------------------------- token shapes
-
-def token_shape(tok: str) -> str:
-    """Coarse shape: X upper, x lower, d digit, o other; runs collapsed, max 6 chars."""
-    out = []
-    for ch in tok:
-        c = "X" if ch.isupper() else "x" if ch.islower() else "d" if ch.isdigit() else "o"
-        if not out or out[-1] != c:
-            out.append(c)
-    return "".join(out[:6])
-
+# ---------------------------------------------------------------- token flags
 
 SHAPE_FLAGS = ("mixed", "allcaps", "cap", "nonascii", "digit", "comma_after", "period_after",
                "first", "last", "lexicon", "stop")

@@ -31,7 +31,7 @@ from sklearn.linear_model import SGDClassifier
 
 from filter.features import (
     CLASSES, DENSE_NAMES, Units, coverage_labels, cosine_topicality, dense_unit_features,
-    intrinsic_flags, make_units, token_flags, token_shape, tokenize,
+    intrinsic_flags, make_units, token_flags, tokenize,
 )
 from filter.normalize import deleet, normalize
 from filter.spans import Span
@@ -591,4 +591,4 @@ def unit_and_token_labels(b: Base, spans: list[dict], ignore: Sequence[Sequence[
     return ul, uk, tl
 
 
-__all__ = ["FilterModel", "WordScorer", "Analysis", "Base", "DENSE_NAMES", "token_shape"]
+__all__ = ["FilterModel", "WordScorer", "Analysis", "Base", "DENSE_NAMES"]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from filter.boilerplate import (KINDS, PLACES, BoilerplateBank, BoilerplateFamily, inject_boilerplate,
                                 load_boilerplate_bank, parse_boilerplate_files)
 from filter.inject import Injection
+from test_inject import assert_host_spans_kept
 from filter.segment import LINE_BREAKS
 from filter.spans import Span, check_spans
 
@@ -89,12 +90,7 @@ def check_injection(host: str, spans: list[dict], inj: Injection) -> None:
             assert not (lead and trail) and lead in ("", " ", "\xa0\xa0") and trail in ("", " ")
             assert core == core.strip()
     # host spans cover the same host text after shifting, other keys unchanged
-    old = [d for d in inj.spans if d not in new]
-    assert len(old) == len(spans)
-    for o, s in zip(old, sorted(spans, key=lambda d: (d["start"], d["end"]))):
-        assert inj.text[o["start"]:o["end"]] == host[s["start"]:s["end"]]
-        assert {k: v for k, v in o.items() if k not in ("start", "end")} == \
-            {k: v for k, v in s.items() if k not in ("start", "end")}
+    assert_host_spans_kept(inj, host, spans, new)
     # insertions never break a word or land inside a host span
     for p, _ in inj.points:
         assert p in (0, len(host)) or host[p - 1].isspace() or host[p].isspace()

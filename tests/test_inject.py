@@ -60,6 +60,18 @@ def bank() -> PromoBank:
 
 # ----------------------------------------------------------------------------- invariants
 
+def assert_host_spans_kept(inj, host: str, spans: list[dict], new: list[dict]) -> list[tuple[dict, dict]]:
+    """The host's spans survive an injection: same text, same other keys; returns (new, old) pairs."""
+    old = [d for d in inj.spans if d not in new]
+    assert len(old) == len(spans)
+    pairs = list(zip(old, sorted(spans, key=lambda d: (d["start"], d["end"]))))
+    for o, s in pairs:
+        assert inj.text[o["start"]:o["end"]] == host[s["start"]:s["end"]]
+        assert {k: v for k, v in o.items() if k not in ("start", "end")} == \
+            {k: v for k, v in s.items() if k not in ("start", "end")}
+    return pairs
+
+
 def check_injection(host: str, spans: list[dict], inj: Injection) -> None:
     n = len(inj.forms)
     assert 1 <= n <= 3
@@ -90,12 +102,7 @@ def check_injection(host: str, spans: list[dict], inj: Injection) -> None:
         if form == "injected_paragraph":
             assert rest and unit == unit.strip()
     # host spans cover the same host text after shifting
-    old = [d for d in inj.spans if d not in new]
-    assert len(old) == len(spans)
-    for o, s in zip(old, sorted(spans, key=lambda d: (d["start"], d["end"]))):
-        assert inj.text[o["start"]:o["end"]] == host[s["start"]:s["end"]]
-        assert {k: v for k, v in o.items() if k not in ("start", "end")} == \
-            {k: v for k, v in s.items() if k not in ("start", "end")}
+    for o, s in assert_host_spans_kept(inj, host, spans, new):
         assert o["start"] == inj.shift(s["start"]) and o["end"] == inj.shift(s["end"], "left")
     # insertions never break a word or land inside a host span
     for p, _ in inj.points:

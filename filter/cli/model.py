@@ -51,8 +51,6 @@ def train(
     fit_s = round(time.time() - t0, 1)
     data_hash = files_hash([train_p, valid_p])
     model.version = f"{out.stem}-{time.strftime('%Y%m%d')}-{data_hash[:8]}"
-    from filter.evaluate import evaluate
-
     manifest = json.loads((data / "manifest.json").read_text()) if (data / "manifest.json").exists() else {}
     meta: dict = {"training": {"data_sha256": data_hash, "seed": seed, "train_docs": len(tr),
                                "valid_docs": len(va), "fit_seconds": fit_s, "limit": limit,
