@@ -17,6 +17,7 @@ per-label thresholds (so thresholds can be swept without re-running the models).
 """
 from __future__ import annotations
 
+import bisect
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -467,7 +468,15 @@ class FilterModel(BaseEstimator):
                 lab = unit_label[i]
                 spans.append(Span(int(u.starts[i]), int(u.ends[i]), CLASSES[lab],
                                   self._unit_kind(a, i, lab, whole_block=False), float(unit_score[i])))
-        covered_units = {int(i) for i in range(len(u)) if any(s.start <= u.starts[i] < s.end for s in spans)}
+        # units whose start lies inside a unit-level span (spans are in document order)
+        if spans:
+            ss = np.array([s.start for s in spans])
+            se = np.array([s.end for s in spans])
+            k = np.searchsorted(ss, u.starts, side="right") - 1
+            inside = (k >= 0) & (u.starts < se[np.maximum(k, 0)])
+            covered_units = set(np.nonzero(inside)[0].tolist())
+        else:
+            covered_units = set()
         # inline token runs inside content units
         spans += self._token_spans(a, th, covered_units)
         spans = self._propagate(a, spans, th)
@@ -529,26 +538,32 @@ class FilterModel(BaseEstimator):
     def _propagate(self, a: Analysis, spans: list[Span], th: dict[str, float]) -> list[Span]:
         """A brand confidently flagged once is flagged at every other mention in the document."""
         b = a.base
+        sure = sorted((s for s in spans if s.label == "promo" and s.score >= max(th["promo"], 0.8)),
+                      key=lambda s: s.start)
+        if not sure or not b.toks:
+            return spans
+        # brand-like words: letters and digits, ≥ 4 characters, scored promo by the word scorer
+        cand = [t for t in np.nonzero(a.tok_word_proba[:, PROMO] >= 0.5)[0]
+                if len(w := b.tok_norm[t]) >= 4 and any(c.isdigit() for c in w) and any(c.isalpha() for c in w)]
+        if not cand:
+            return spans
+        sure_starts = [s.start for s in sure]
         brands: dict[str, float] = {}
-        for s in spans:
-            if s.label != "promo" or s.score < max(th["promo"], 0.8):
-                continue
-            for t, (ts, te) in enumerate(b.toks):
-                if ts >= s.start and te <= s.end:
-                    w = b.tok_norm[t]
-                    if len(w) >= 4 and any(c.isdigit() for c in w) and any(c.isalpha() for c in w) \
-                            and a.tok_word_proba[t, PROMO] >= 0.5:
-                        brands[w] = max(brands.get(w, 0.0), s.score)
+        for t in cand:
+            ts, te = b.toks[t]
+            k = bisect.bisect_right(sure_starts, ts) - 1
+            if k >= 0 and te <= sure[k].end:
+                w = b.tok_norm[t]
+                brands[w] = max(brands.get(w, 0.0), sure[k].score)
         if not brands:
             return spans
         covered = sorted((s.start, s.end) for s in spans)
         starts = [c[0] for c in covered]
-        import bisect
-
         extra = []
-        for t, (ts, te) in enumerate(b.toks):
+        for t in cand:
             w = b.tok_norm[t]
             if w in brands:
+                ts, te = b.toks[t]
                 k = bisect.bisect_right(starts, ts) - 1
                 if k >= 0 and covered[k][1] > ts:
                     continue
