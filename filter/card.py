@@ -62,10 +62,12 @@ def render_card(meta: dict[str, Any]) -> str:
         "corpus article they contain) are excluded from training: they are evaluation data only.",
         "",
         "## Method",
-        "segment (blocks → sentences → tokens, exact offsets) → featurize (hashed word n-grams, "
-        "char-n-gram word scores, shape, position, topicality) → classify (linear unit model, "
-        "stacked context model over out-of-fold neighbour predictions, token model for inline promotion) → "
-        "decode spans (whitespace geometry, brand propagation) → render. See the project README.",
+        "segment (blocks → sentences → tokens, exact offsets) → featurize (cached per distinct token; "
+        "hashed word n-grams with a brand-shape placeholder, char-n-gram word scores, shape, position, "
+        "topicality) → classify (linear unit model, stacked context model over out-of-fold neighbour "
+        "predictions, token model for inline promotion and glued furniture) → decode spans (whitespace "
+        "geometry, brand propagation, keyword-phrase completion, spaced-out brands) → render. "
+        "See the project README.",
         "",
         "## Metrics",
         "Token-level over `\\w+` tokens (optional gold spans ignored); span recall counts a gold span as "
@@ -81,8 +83,10 @@ def render_card(meta: dict[str, Any]) -> str:
         lines += ["## Speed", "",
                   f"`filter bench` on {bench.get('docs')} real corpus articles ({bench.get('mb'):.1f} MB), one process: "
                   f"**{bench.get('docs_per_s'):.0f} docs/s, {bench.get('mb_per_s'):.2f} MB/s**, peak RSS "
-                  f"{bench.get('peak_rss_mb'):.0f} MB, model load {bench.get('load_s'):.2f} s "
-                  f"({bench.get('cpu')}).", ""]
+                  f"{bench.get('peak_rss_mb'):.0f} MB, model load {bench.get('load_s'):.2f} s"
+                  + (f" (plus {bench['import_s']:.2f} s to import scikit-learn in a fresh interpreter)"
+                     if "import_s" in bench else "")
+                  + f" ({bench.get('cpu')}).", ""]
     lines += [
         "## Limitations",
         "- Trained on synthetic injections into real articles; real spam that looks unlike the templates, "

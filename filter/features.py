@@ -20,9 +20,12 @@ IGNORE = -1
 MAX_UNIT_CHARS = 1500  # longer sentences are split at whitespace for featurising
 
 _ZW = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
-TOKEN_RE = re.compile(rf"[\w{_ZW}]+(?:[.\-/@:'’][\w{_ZW}]+)*")
+# word characters plus what obfuscated words are made of: zero-width characters, combining
+# marks (underlined/struck-through letters) and enclosed letters and digits (Ⓢ🅻🄾🆃 ①)
+_WORDISH = rf"\w{_ZW}\u0300-\u036f\u20d0-\u20ff\u2460-\u24ff\U0001F100-\U0001F1FF"
+TOKEN_RE = re.compile(rf"[{_WORDISH}]+(?:[.\-/@:'’][{_WORDISH}]+)*")
 _URL_RE = re.compile(r"(?:https?://|www\.|\b[\w-]+\.(?:com|id|co|net|org|info|xyz|vip|site|online|link|ly|me|io|top|club|asia|pro|bet|live|app)\b)", re.I)
-_BULLET_RE = re.compile(r"^(?:[-•*–·▪►>]|\d{1,2}[.)])\s")
+_BULLET_RE = re.compile(r"(?:[-•*–·▪►>]|\d{1,2}[.)])\s")
 _WORD_RE = re.compile(r"\w+")
 _CODE_RE = re.compile(r"\(\s*[A-Za-z]{2,6}(?:\s*/\s*[A-Za-z]{2,6})*\s*\)\s*$")
 
@@ -83,6 +86,88 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[tuple[in
     return [(m.start(), m.end()) for m in TOKEN_RE.finditer(text, start, end)]
 
 
+_TOPIC_WORD = re.compile(r"[^\W\d_]{3,}")
+TOPIC_FEATURES = 2 ** 16
+
+
+class TokenVocab:
+    """Raw token strings interned to ids, with their context-free features computed once.
+
+    Per id: the normalised form, the intrinsic shape flags, a 32-bit hash of the normalised
+    form (unit n-gram features and duplicate detection), a topic-word column (``-1`` for
+    stopwords, numbers and short words) and whether it looks like a URL or domain. Word-scorer probabilities are cached per id too.
+    A corpus repeats most of its words, so featurising a token is mostly one dict lookup.
+    """
+
+    def __init__(self, lexicon: frozenset[str], stopwords: frozenset[str], max_size: int = 1_000_000):
+        self.lexicon = lexicon
+        self.stopwords = stopwords
+        self.max_size = max_size
+        self.clear()
+
+    def clear(self) -> None:
+        self.index: dict[str, int] = {}
+        self.strings: list[str] = []
+        self.norm: list[str] = []
+        self.flags = np.zeros((0, len(SHAPE_FLAGS)), dtype=np.float32)
+        self.hash = np.zeros(0, dtype=np.uint64)
+        self.topic_col = np.zeros(0, dtype=np.int64)
+        self.url = np.zeros(0, dtype=bool)
+        self.word_proba = np.zeros((0, len(CLASSES)), dtype=np.float32)
+        self.has_proba = np.zeros(0, dtype=bool)
+        self.scorer = None
+
+    def __len__(self) -> int:
+        return len(self.strings)
+
+    def intern(self, strings: Sequence[str]) -> np.ndarray:
+        """Ids of ``strings`` (new strings are added; call ``sync`` before reading features)."""
+        index, known = self.index, self.strings
+        out = list(map(index.get, strings))
+        if None in out:
+            for j, i in enumerate(out):
+                if i is None:
+                    w = strings[j]
+                    i = index.get(w)
+                    if i is None:
+                        i = index[w] = len(known)
+                        known.append(w)
+                    out[j] = i
+        return np.array(out, dtype=np.int64)
+
+    def sync(self) -> None:
+        """Compute the features of strings interned since the last call."""
+        from sklearn.utils import murmurhash3_32
+
+        from filter.normalize import normalize
+
+        new = self.strings[len(self.norm):]
+        if not new:
+            return
+        norms = [normalize(w) for w in new]
+        self.norm += norms
+        self.flags = np.vstack([self.flags, np.array(
+            [intrinsic_flags(w, n, self.lexicon, self.stopwords) for w, n in zip(new, norms)], dtype=np.float32)])
+        self.hash = np.r_[self.hash, np.array([murmurhash3_32(n, positive=True) for n in norms], dtype=np.uint64)]
+        topic = [murmurhash3_32(n, positive=True) % TOPIC_FEATURES
+                 if n not in self.stopwords and _TOPIC_WORD.fullmatch(n) else -1 for n in norms]
+        self.topic_col = np.r_[self.topic_col, np.array(topic, dtype=np.int64)]
+        self.url = np.r_[self.url, np.array([bool(_URL_RE.search(w)) for w in new], dtype=bool)]
+        self.word_proba = np.vstack([self.word_proba, np.zeros((len(new), len(CLASSES)), np.float32)])
+        self.has_proba = np.r_[self.has_proba, np.zeros(len(new), dtype=bool)]
+
+    def probabilities(self, ids: np.ndarray, scorer) -> np.ndarray:
+        """Word-scorer probabilities of token ids, scoring each distinct unseen word once."""
+        if scorer is not self.scorer:
+            self.has_proba[:] = False
+            self.scorer = scorer
+        todo = np.unique(ids[~self.has_proba[ids]])
+        if len(todo):
+            self.word_proba[todo] = scorer.predict_proba([self.norm[i] for i in todo])
+            self.has_proba[todo] = True
+        return self.word_proba[ids]
+
+
 # ---------------------------------------------------------------- labels from gold spans
 
 def coverage_labels(n: int, starts: Sequence[int], ends: Sequence[int], spans: Sequence[dict],
@@ -129,9 +214,13 @@ DENSE_NAMES = (
 _FLAG_MEANS = ((2, 0), (3, 2), (4, 1), (9, 10), (11, 3), (12, 4))
 
 
-def dense_unit_features(units: Units, norm_texts: list[str], tok_unit: np.ndarray, tok_flags: np.ndarray,
-                        topic: np.ndarray, title_sim: np.ndarray, tok_stats: np.ndarray) -> np.ndarray:
-    """Shape, position, topicality and token-score aggregates for every unit (n × len(DENSE_NAMES))."""
+def dense_unit_features(units: Units, unit_keys: Sequence[bytes], tok_unit: np.ndarray, tok_flags: np.ndarray,
+                        tok_url: np.ndarray, topic: np.ndarray, title_sim: np.ndarray,
+                        tok_stats: np.ndarray) -> np.ndarray:
+    """Shape, position, topicality and token-score aggregates for every unit (n × len(DENSE_NAMES)).
+
+    ``unit_keys`` identify units with the same normalised words (duplicates, repeated title);
+    ``tok_url`` marks URL- or domain-like tokens."""
     n = len(units)
     X = np.zeros((n, len(DENSE_NAMES)), dtype=np.float32)
     if n == 0:
@@ -152,24 +241,17 @@ def dense_unit_features(units: Units, norm_texts: list[str], tok_unit: np.ndarra
     X[:, 0] = np.log1p(lens)
     med = float(np.median(lens)) or 1.0
     X[:, 27] = np.log((lens + 1) / (med + 1))
-    first_norm = norm_texts[0]
-    counts: dict[str, int] = {}
-    for t in norm_texts:
-        counts[t] = counts.get(t, 0) + 1
-    for i in range(n):
-        s, e = units.starts[i], units.ends[i]
-        last = text[e - 1]
-        X[i, 5] = last in ".!?\"”’'…)"
-        X[i, 6] = last == ":"
-        head = text[s:s + 4]
-        X[i, 7] = bool(_BULLET_RE.match(head))
-        if e - s < 400:
-            raw = text[s:e]
-            X[i, 8] = bool(_URL_RE.search(raw))
-            X[i, 25] = bool(_CODE_RE.search(raw))
-        else:
-            X[i, 8] = bool(_URL_RE.search(text, s, e))
-        X[i, 24] = min(counts[norm_texts[i]] - 1, 3)
+    last = [text[e - 1] for e in units.ends.tolist()]
+    X[:, 5] = [c in ".!?\"”’'…)" for c in last]
+    X[:, 6] = [c == ":" for c in last]
+    X[:, 7] = [bool(_BULLET_RE.match(text, s, s + 4)) for s in units.starts.tolist()]
+    X[:, 25] = [c == ")" and e - s < 400 and bool(_CODE_RE.search(text, s, e))
+                for c, s, e in zip(last, units.starts.tolist(), units.ends.tolist())]
+    X[:, 8] = np.bincount(tu, weights=tok_url[ok], minlength=n) > 0
+    counts: dict[bytes, int] = {}
+    for key in unit_keys:
+        counts[key] = counts.get(key, 0) + 1
+    X[:, 24] = [min(counts[key] - 1, 3) for key in unit_keys]
     blk = units.block
     blk_counts = np.bincount(blk, minlength=nb)
     X[:, 13] = units.whole
@@ -184,30 +266,54 @@ def dense_unit_features(units: Units, norm_texts: list[str], tok_unit: np.ndarra
     X[:, 20] = blk == nb - 1
     X[:, 21] = topic
     X[:, 22] = title_sim
-    X[1:, 23] = [units.whole[i] and norm_texts[i] == first_norm for i in range(1, n)]
+    X[1:, 23] = [bool(units.whole[i]) and unit_keys[i] == unit_keys[0] for i in range(1, n)]
     X[:, 26] = nb == 1
     X[:, 28:33] = tok_stats
     return X
 
 
-def cosine_topicality(M) -> tuple[np.ndarray, np.ndarray]:
-    """Similarity of each row to the sum of the other rows, and to the first row (the title-ish line).
+def topicality(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, doc: np.ndarray,
+               first: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit: cosine similarity to the sum of the other units of its document, and to the
+    document's first unit (the title-ish line), for a whole batch at once.
 
-    ``M`` is a sparse (units × hashed content words) matrix with l2-normalised rows.
+    The units' l2-normalised bag-of-words rows are given as COO entries (``rows``, ``cols``,
+    ``vals``; one entry per (row, column)); ``doc`` is the document of each row and ``first``
+    marks each document's first row.
     """
-    n = M.shape[0]
-    if n == 0:
-        return np.zeros(0), np.zeros(0)
-    total = np.asarray(M.sum(axis=0)).ravel()
-    dots = np.asarray(M @ total).ravel()
-    self_dots = np.asarray(M.multiply(M).sum(axis=1)).ravel()
-    rest_norm2 = float(total @ total) - 2 * dots + self_dots
-    topic = (dots - self_dots) / np.sqrt(np.maximum(rest_norm2, 1e-9) * np.maximum(self_dots, 1e-9))
-    topic[self_dots == 0] = 0.0
-    first = M[0]
-    title = np.asarray(M @ first.T.toarray()).ravel()
-    title[0] = 0.0
+    topic = np.zeros(n_rows)
+    title = np.zeros(n_rows)
+    if not len(rows):
+        return topic, title
+    d = doc[rows]
+    keys, inv = np.unique(d * (int(cols.max()) + 1) + cols, return_inverse=True)
+    total = np.bincount(inv, weights=vals)                        # per (doc, column)
+    key_doc = d[np.unique(inv, return_index=True)[1]]
+    total_sq = np.bincount(key_doc, weights=total * total, minlength=int(doc.max()) + 1)
+    dots = np.bincount(rows, weights=vals * total[inv], minlength=n_rows)
+    self_dots = np.bincount(rows, weights=vals * vals, minlength=n_rows)
+    rest = total_sq[doc] - 2 * dots + self_dots
+    ok = self_dots > 0
+    topic[ok] = (dots[ok] - self_dots[ok]) / np.sqrt(np.maximum(rest[ok], 1e-9) * self_dots[ok])
+    head = np.zeros(len(keys))
+    in_first = first[rows]
+    head[inv[in_first]] = vals[in_first]
+    title = np.bincount(rows, weights=vals * head[inv], minlength=n_rows)
+    title[first] = 0.0
     return np.clip(topic, 0, 1), np.clip(title, 0, 1)
+
+
+def l2_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bag-of-features counts from (row, column) occurrences, l2-normalised per row, as COO
+    entries with one entry per distinct (row, column)."""
+    if not len(rows):
+        return rows, cols, np.zeros(0)
+    width = int(cols.max()) + 1
+    keys, counts = np.unique(rows * width + cols, return_counts=True)
+    r, c = keys // width, keys % width
+    v = counts.astype(np.float64)
+    norm = np.sqrt(np.bincount(r, weights=v * v, minlength=n_rows))
+    return r, c, v / norm[r]
 
 
 # ---------------------------------------------------------------- token flags
@@ -225,15 +331,17 @@ def intrinsic_flags(tok: str, norm: str, lexicon: frozenset[str], stopwords: fro
             0, 0, 0, 0, norm in lexicon, norm in stopwords)
 
 
-def token_flags(text: str, toks: list[tuple[int, int]], intrinsic: list[tuple], unit_of_tok: np.ndarray) -> np.ndarray:
-    """Binary shape flags per token (n × len(SHAPE_FLAGS))."""
+def token_flags(text: str, toks: "list[tuple[int, int]] | np.ndarray", intrinsic: np.ndarray, unit_of_tok: np.ndarray) -> np.ndarray:
+    """Binary shape flags per token (n × len(SHAPE_FLAGS)), from the tokens' intrinsic flags."""
     n = len(toks)
     if n == 0:
         return np.zeros((0, len(SHAPE_FLAGS)), dtype=np.float32)
-    F = np.array(intrinsic, dtype=np.float32)
-    nxt = [text[e:e + 1] for _, e in toks]
-    F[:, 5] = [c == "," for c in nxt]
-    F[:, 6] = [c in ".!?" and c != "" for c in nxt]
+    F = intrinsic.copy()
+    ends = np.fromiter((e for _, e in toks), dtype=np.int64, count=n) if not isinstance(toks, np.ndarray) else toks[:, 1]
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    nxt = np.append(codes, np.uint32(0))[ends]
+    F[:, 5] = nxt == ord(",")
+    F[:, 6] = (nxt == ord(".")) | (nxt == ord("!")) | (nxt == ord("?"))
     F[:, 7] = np.r_[True, unit_of_tok[1:] != unit_of_tok[:-1]]
     F[:, 8] = np.r_[unit_of_tok[1:] != unit_of_tok[:-1], True]
     return F

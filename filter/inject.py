@@ -48,7 +48,7 @@ OBFUSCATION_RATE = 0.30
 _STRONG = frozenset("""slot slots gacor togel toto maxwin jackpot scatter rtp link daftar login bonus
 deposit depo wd jp situs judi casino poker bet spin cuan hoki pola alternatif resmi terbaru jepe 4d
 server akun bocoran live parlay freebet cashback mahjong olympus bandar agen""".split())
-_JOURNALISTIC = frozenset("""judi perjudian judol sabung ayam taruhan bandar agen kasino casino togel
+JOURNALISTIC = frozenset("""judi perjudian judol sabung ayam taruhan bandar agen kasino casino togel
 poker""".split())
 _CONNECTORS = frozenset("dan yang di untuk dengan serta atau ke dari pada ini itu juga karena sebagai".split())
 
@@ -527,7 +527,7 @@ def _plan_keyword(h: _Host, f: _Filler) -> _Plan | None:
     pref = [p for p in words if re.match(r"[a-z]+", t[p:]) and re.match(r"[a-z]+", t[p:]).group() in _CONNECTORS]
     pos = rng.choice(pref if pref and rng.random() < 0.7 else words)
     # spammers insert promo vocabulary, not the words journalism about gambling uses
-    kws = [p for p in f.phrases if len(p.split()) <= 3 and not set(p.lower().split()) & _JOURNALISTIC]
+    kws = [p for p in f.phrases if len(p.split()) <= 3 and not set(p.lower().split()) & JOURNALISTIC]
     kw = rng.choice(kws or ["slot gacor"])
     obf = "none"
     if rng.random() < 0.2:

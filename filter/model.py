@@ -31,8 +31,8 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDClassifier
 
 from filter.features import (
-    CLASSES, DENSE_NAMES, Units, coverage_labels, cosine_topicality, dense_unit_features,
-    intrinsic_flags, make_units, token_flags, tokenize,
+    CLASSES, DENSE_NAMES, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units, coverage_labels, dense_unit_features,
+    l2_rows, make_units, token_flags, topicality,
 )
 from filter.normalize import deleet, normalize
 from filter.spans import Span
@@ -40,8 +40,12 @@ from filter.spans import Span
 PROMO, BOILER = 1, 2
 WINDOW = 3          # token model context: ±3 words
 NEIGH = 2           # stage-2 context: ±2 units
-CANDIDATE_MIN = 0.35  # token model runs where a neighbouring word scores at least this much junk
+CANDIDATE_MIN = 0.45  # token model runs where a neighbouring word scores at least this much junk
+MARKER_MIN = 0.9      # a word scoring at least this boilerplate is a furniture marker ("Baca")
+MAX_AFTER_MARKER = 25  # tokens after a marker the token model looks at (a glued link title)
+MIN_INLINE_BOILER = 2  # shortest run of words decoded as furniture glued into running text
 MIN_GLUED_UNIT = 15   # boilerplate token runs only inside units of at least this many tokens
+KIND_MIN = 0.05       # boilerplate kinds are predicted for units at least this likely boilerplate
 SMALL_BATCH = 64      # below this many rows, boosted trees run through filter.trees
 
 
@@ -147,11 +151,16 @@ class Base:
     """Model-independent features of one document."""
 
     units: Units
-    norm_units: list[str]
-    toks: list[tuple[int, int]]
-    tok_norm: list[str]
-    tok_unit: np.ndarray
+    toks: np.ndarray                           # (n_tokens × 2) start, end offsets
+    tok_ids: np.ndarray                        # ids in the model's TokenVocab (valid for one batch)
+    tok_norm: list[str]                        # normalised form of every token
+    tok_hash: np.ndarray                       # 32-bit hash of every normalised token
+    tok_unit: np.ndarray                       # unit of every token (-1: none)
     tok_flags: np.ndarray
+    tok_url: np.ndarray                        # URL- or domain-like tokens
+    unit_keys: list[bytes]                     # equal for units with the same normalised words
+    spaced: list[tuple[int, int, int, int, str]]  # spaced-letter runs ("s l o t"): unit, hash of the
+                                               # joined word, first and last token, the word
     topic: np.ndarray
     title_sim: np.ndarray
 
@@ -165,17 +174,67 @@ class Analysis:
     cand: np.ndarray                           # token indices scored by the token model
     cand_proba: np.ndarray                     # their probabilities (n_cand × 3)
     tok_word_proba: np.ndarray                 # word-scorer probabilities of every token
+    spaced_promo: list[float] = field(default_factory=list)  # word-scorer promo p of each spaced run
     unit_kinds: list[str] = field(default_factory=list)
 
 
-def _unit_of_tokens(units: Units, toks: list[tuple[int, int]]) -> np.ndarray:
-    if not toks or not len(units):
-        return np.full(len(toks), -1, dtype=np.int64)
-    starts = np.fromiter((s for s, _ in toks), dtype=np.int64, count=len(toks))
+def _unit_of_tokens(units: Units, starts: np.ndarray) -> np.ndarray:
+    """The unit each token (by start offset) lies in, or -1."""
+    if not len(starts) or not len(units):
+        return np.full(len(starts), -1, dtype=np.int64)
     u = np.searchsorted(units.starts, starts, side="right") - 1
     u = np.clip(u, 0, len(units) - 1)
     inside = (starts >= units.starts[u]) & (starts < units.ends[u])
     return np.where(inside, u, -1)
+
+
+_TOKEN_SPLIT = re.compile(f"({TOKEN_RE.pattern})")
+_STOP, _DIGIT = SHAPE_FLAGS.index("stop"), SHAPE_FLAGS.index("digit")
+_PLACEHOLDER = np.uint64(0x5BD1E995)   # hash of the brand-shaped-word placeholder
+
+
+def _bigram(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hash of word pairs from the words' hashes."""
+    return (a * np.uint64(0x9E3779B1) + b + np.uint64(1)) % np.uint64(2 ** 32)
+
+
+def _best_junk(P: np.ndarray, th: dict[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of class probabilities: the likelier junk label, its probability, and whether
+    that probability reaches the label's threshold."""
+    lab = np.where(P[:, PROMO] >= P[:, BOILER], PROMO, BOILER) if len(P) else np.zeros(0, np.int64)
+    score = P[np.arange(len(P)), lab] if len(P) else np.zeros(0, np.float32)
+    return lab, score, score >= np.where(lab == PROMO, th["promo"], th["boilerplate"])
+
+
+def _unit_keys(units: Units, starts: np.ndarray, tok_hash: np.ndarray) -> list[bytes]:
+    """A key per unit: the hashes of its normalised tokens (equal keys = same words)."""
+    if not len(units):
+        return []
+    a = np.searchsorted(starts, units.starts).tolist()
+    b = np.searchsorted(starts, units.ends).tolist()
+    return [tok_hash[i:j].tobytes() for i, j in zip(a, b)]
+
+
+def _spaced_runs(se: np.ndarray, ids: np.ndarray, tok_unit: np.ndarray,
+                 vocab: TokenVocab) -> list[tuple[int, int, int, int, str]]:
+    """Runs of >= 4 one-character tokens one space apart ("J P T O G E L 7 7"), joined and
+    normalised as ``filter.normalize`` would: (unit, hash of the joined word, first token,
+    last token, joined word). ``se`` holds the tokens' (start, end) rows."""
+    if len(se) < 4:
+        return []
+    single = se[:, 1] - se[:, 0] == 1
+    link = single[:-1] & single[1:] & (se[1:, 0] - se[:-1, 1] == 1) & (tok_unit[1:] == tok_unit[:-1])
+    if link.sum() < 3:
+        return []
+    from sklearn.utils import murmurhash3_32
+
+    edges = np.flatnonzero(np.diff(np.r_[0, link.astype(np.int8), 0]))
+    out = []
+    for a, b in zip(edges[::2], edges[1::2]):   # tokens a..b (inclusive) form the run
+        if b - a >= 3 and tok_unit[a] >= 0:
+            word = normalize("".join(vocab.strings[i] for i in ids[a:b + 1].tolist()))
+            out.append((int(tok_unit[a]), murmurhash3_32(word, positive=True), int(a), int(b), word))
+    return out
 
 
 def tok_stats(units: Units, tok_unit: np.ndarray, P: np.ndarray) -> np.ndarray:
@@ -198,59 +257,129 @@ def tok_stats(units: Units, tok_unit: np.ndarray, P: np.ndarray) -> np.ndarray:
     return out
 
 
-def _shift(A: np.ndarray, k: int, fill: float = 0.0) -> np.ndarray:
-    """Row i of the result is row i+k of A (fill outside)."""
-    out = np.full_like(A, fill)
-    n = len(A)
-    if k > 0 and k < n:
-        out[:n - k] = A[k:]
-    elif k < 0 and -k < n:
-        out[-k:] = A[:n + k]
-    elif k == 0:
-        out[:] = A
+@dataclass
+class Stack:
+    """A batch of documents' units and tokens concatenated, with global unit ids: the stage-2
+    and token features are computed for the whole batch in a few array operations."""
+
+    unit_doc: np.ndarray        # document of every unit
+    block: np.ndarray           # block of every unit, unique across the batch
+    whole: np.ndarray           # the unit spans its whole block
+    tok_doc: np.ndarray         # document of every token
+    tok_unit: np.ndarray        # global unit of every token (-1: none)
+    tok_flags: np.ndarray
+    unit_off: np.ndarray        # first unit of each document (n_docs + 1)
+    tok_off: np.ndarray         # first token of each document (n_docs + 1)
+
+    @classmethod
+    def of(cls, bases: Sequence[Base]) -> "Stack":
+        nu = np.array([len(b.units) for b in bases], dtype=np.int64)
+        nt = np.array([len(b.toks) for b in bases], dtype=np.int64)
+        nb = np.array([len(b.units.block_starts) for b in bases], dtype=np.int64)
+        unit_off, tok_off, blk_off = (np.r_[0, np.cumsum(x)] for x in (nu, nt, nb))
+        docs = np.arange(len(bases))
+        cat = (lambda xs, dt: np.concatenate(xs).astype(dt, copy=False) if len(xs) else np.zeros(0, dt))  # noqa: E731
+        tok_doc = np.repeat(docs, nt)
+        tu = cat([b.tok_unit for b in bases], np.int64)
+        return cls(np.repeat(docs, nu), cat([b.units.block for b in bases], np.int64) + np.repeat(blk_off[:-1], nu),
+                   cat([b.units.whole for b in bases], bool), tok_doc,
+                   np.where(tu >= 0, tu + unit_off[:-1][tok_doc], -1),
+                   np.vstack([b.tok_flags for b in bases]) if len(bases) else np.zeros((0, 0), np.float32),
+                   unit_off, tok_off)
+
+
+def _neighbour(group: np.ndarray, k: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """For each row (or each of ``rows``): the row k places away when it is in the same group, else -1."""
+    i = np.arange(len(group)) if rows is None else rows
+    j = i + k
+    ok = (j >= 0) & (j < len(group))
+    ok &= group[np.where(ok, j, 0)] == group[i]
+    return np.where(ok, j, -1)
+
+
+def _take(A: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Rows ``j`` of ``A``, zeros where ``j`` is -1."""
+    out = A[np.maximum(j, 0)]
+    out[j < 0] = 0
     return out
 
 
-def context_features(dense: np.ndarray, P1: np.ndarray, units: Units) -> np.ndarray:
-    """Stage-2 input: dense features, own and neighbouring stage-1 probabilities, doc aggregates."""
-    n = len(dense)
+def _doc_promo_max(P1: np.ndarray, st: Stack) -> np.ndarray:
+    out = np.zeros(len(st.unit_off) - 1, dtype=np.float32)
+    np.maximum.at(out, st.unit_doc, P1[:, PROMO])
+    return out
+
+
+def context_features(dense: np.ndarray, P1: np.ndarray, st: Stack) -> np.ndarray:
+    """Stage-2 input for every unit of a batch: dense features, own and neighbouring (±2, same
+    document) stage-1 probabilities, whether the neighbour shares the block and spans a whole
+    block, and document aggregates (max promo, mean boilerplate)."""
     cols = [dense, P1]
+    whole = st.whole.astype(np.float32)[:, None]
     for k in (-2, -1, 1, 2):
-        cols.append(_shift(P1, k))
-        same = _shift(units.block[:, None].astype(np.float32), k, -1.0)[:, 0] == units.block
-        cols.append(same[:, None].astype(np.float32))
-        cols.append(_shift(units.whole[:, None].astype(np.float32), k))
-    doc = np.tile(np.r_[P1[:, PROMO].max(initial=0), P1[:, BOILER].mean() if n else 0.0], (n, 1))
-    cols.append(doc.astype(np.float32))
+        j = _neighbour(st.unit_doc, k)
+        cols.append(_take(P1, j))
+        cols.append(((j >= 0) & (st.block[np.maximum(j, 0)] == st.block))[:, None].astype(np.float32))
+        cols.append(_take(whole, j))
+    nd = len(st.unit_off) - 1
+    mean_b = np.bincount(st.unit_doc, weights=P1[:, BOILER], minlength=nd) / np.maximum(np.diff(st.unit_off), 1)
+    cols.append(np.column_stack([_doc_promo_max(P1, st)[st.unit_doc], mean_b[st.unit_doc]]))
     return np.hstack(cols).astype(np.float32)
 
 
-def token_features(base: Base, W: np.ndarray, unit_proba: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Token-model input for tokens ``idx``: ±3 word scores, shapes of ±1, unit probabilities."""
-    cols = []
-    junk = W[:, [PROMO, BOILER]]
-    for k in range(-WINDOW, WINDOW + 1):
-        cols.append(_shift(junk, k)[idx])
-    for k in (-1, 0, 1):
-        cols.append(_shift(base.tok_flags, k)[idx])
-    tu = base.tok_unit[idx]
-    up = unit_proba[np.maximum(tu, 0)] if len(unit_proba) else np.zeros((len(idx), 3), np.float32)
-    cols.append(up)
-    cols.append(base.units.whole[np.maximum(tu, 0)][:, None].astype(np.float32) if len(base.units) else np.zeros((len(idx), 1), np.float32))
-    doc = unit_proba[:, PROMO].max(initial=0) if len(unit_proba) else 0.0
-    cols.append(np.full((len(idx), 1), doc, dtype=np.float32))
-    return np.hstack(cols).astype(np.float32)
+def marker_distance(st: Stack, W: np.ndarray) -> np.ndarray:
+    """Per token: how many tokens back, in the same unit, the last furniture marker word is
+    (a word scoring boilerplate >= MARKER_MIN: "Baca", "Lihat", "Gambas"); MAX_AFTER_MARKER+1
+    when there is none. Lets the token model follow a glued "Baca juga: <title>" to its end."""
+    n = len(W)
+    far = np.full(n, MAX_AFTER_MARKER + 1, dtype=np.int64)
+    if not n:
+        return far
+    idx = np.arange(n)
+    last = np.maximum.accumulate(np.where(W[:, BOILER] >= MARKER_MIN, idx, -1))
+    ok = (last >= 0) & (st.tok_unit[np.maximum(last, 0)] == st.tok_unit) & (st.tok_unit >= 0)
+    return np.where(ok, np.minimum(idx - last, MAX_AFTER_MARKER + 1), far)
 
 
-def candidates(W: np.ndarray) -> np.ndarray:
-    """Tokens next to (±1) or at a word scoring promo or boilerplate ≥ CANDIDATE_MIN."""
+def candidates(W: np.ndarray, since: np.ndarray, st: Stack) -> np.ndarray:
+    """Tokens next to (±1, same document) or at a word scoring promo or boilerplate ≥
+    CANDIDATE_MIN, and the tokens up to MAX_AFTER_MARKER after a furniture marker in the same
+    unit. Stopwords and bare numbers ("yang", "2") trigger nothing: their word scores carry no
+    signal, and they are everywhere."""
     if not len(W):
         return np.zeros(0, dtype=np.int64)
     j = np.maximum(W[:, PROMO], W[:, BOILER])
+    j = np.where((st.tok_flags[:, _STOP] > 0) | (st.tok_flags[:, _DIGIT] > 0), 0.0, j)
     m = j.copy()
     for k in (-1, 1):
-        m = np.maximum(m, _shift(j[:, None], k)[:, 0])
-    return np.nonzero(m >= CANDIDATE_MIN)[0]
+        m = np.maximum(m, _take(j, _neighbour(st.tok_doc, k)))
+    return np.nonzero((m >= CANDIDATE_MIN) | (since <= MAX_AFTER_MARKER))[0]
+
+
+def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, since: np.ndarray) -> np.ndarray:
+    """Token-model input for tokens ``idx`` of a batch: distance from the last furniture marker
+    and the share of capitalised words since it, ±3 word scores, shapes of ±1, the unit's
+    stage-1 probabilities, whether it spans its block, and the document's max promo."""
+    caps = np.r_[0.0, np.cumsum(st.tok_flags[:, 2])]
+    d = since[idx]
+    start = np.maximum(idx - np.minimum(d, MAX_AFTER_MARKER), 0)
+    cap_share = (caps[idx + 1] - caps[start]) / np.maximum(idx + 1 - start, 1)
+    cols = [(np.minimum(d, MAX_AFTER_MARKER + 1) / (MAX_AFTER_MARKER + 1))[:, None],
+            np.where(d <= MAX_AFTER_MARKER, cap_share, -1.0)[:, None]]
+    junk = W[:, [PROMO, BOILER]]
+    for k in range(-WINDOW, WINDOW + 1):
+        cols.append(_take(junk, _neighbour(st.tok_doc, k, idx)))
+    for k in (-1, 0, 1):
+        cols.append(_take(st.tok_flags, _neighbour(st.tok_doc, k, idx)))
+    doc = st.tok_doc[idx]
+    has_units = np.diff(st.unit_off)[doc] > 0
+    # a token outside every unit takes its document's first unit
+    unit = np.where(st.tok_unit[idx] >= 0, st.tok_unit[idx], st.unit_off[:-1][doc])
+    unit = np.where(has_units, unit, -1)
+    cols.append(_take(P1, unit))
+    cols.append(_take(st.whole.astype(np.float32)[:, None], unit))
+    cols.append(_doc_promo_max(P1, st)[doc][:, None])
+    return np.hstack(cols).astype(np.float32)
 
 
 # ---------------------------------------------------------------- decoding
@@ -306,74 +435,102 @@ class FilterModel(BaseEstimator):
     """
 
     def __init__(self, random_state: int = 0, n_folds: int = 3, unit_features: int = 2 ** 18,
-                 unit_alpha: float = 2e-6, max_iter: int = 150, content_rate: float = 0.2):
+                 unit_alpha: float = 2e-6, max_iter: int = 100, tok_max_iter: int = 60,
+                 content_rate: float = 0.2):
         self.random_state = random_state
         self.content_rate = content_rate
         self.n_folds = n_folds
         self.unit_features = unit_features
         self.unit_alpha = unit_alpha
         self.max_iter = max_iter
+        self.tok_max_iter = tok_max_iter
 
     # fitted attributes (set by filter.train): words_, unit_clf_, scaler_, ctx_clf_, tok_clf_,
     # kind_clf_, stopwords_, lexicon_, thresholds, version, meta_
 
-    # ------------------------------------------------------------ vectorizers
-    def unit_vectorizer(self) -> HashingVectorizer:
-        return HashingVectorizer(n_features=self.unit_features, ngram_range=(1, 2), alternate_sign=False,
-                                 lowercase=False, token_pattern=r"(?u)\b\w+\b", norm="l2")
-
-    def topic_vectorizer(self, stopwords: frozenset[str]) -> HashingVectorizer:
-        return HashingVectorizer(n_features=2 ** 16, alternate_sign=False, lowercase=False,
-                                 token_pattern=r"(?u)\b[^\W\d_]{3,}\b", norm="l2",
-                                 stop_words=sorted(w for w in stopwords if re.fullmatch(r"[^\W\d_]{3,}", w)))
-
-    # ------------------------------------------------------------ stages
-    def _token_info(self, raw: str) -> tuple:
-        """(normalised form, intrinsic flags) of a token string, memoised per model instance."""
-        cache = self.__dict__.setdefault("_tok_cache", {})
-        hit = cache.get(raw)
-        if hit is None:
-            norm = normalize(raw)
-            hit = (norm, intrinsic_flags(raw, norm, self.lexicon_, self.stopwords_))
-            if len(cache) > 500_000:
-                cache.clear()
-            cache[raw] = hit
-        return hit
-
-    def base(self, text: str) -> Base:
-        """Units, tokens and model-independent features of one document (topicality filled later)."""
-        units = make_units(text)
-        norm_units = [normalize(t) for t in units.texts()]
-        toks = tokenize(text)
-        info = [self._token_info(text[s:e]) for s, e in toks]
-        tok_norm = [x[0] for x in info]
-        tok_unit = _unit_of_tokens(units, toks)
-        flags = token_flags(text, toks, [x[1] for x in info], tok_unit)
-        return Base(units, norm_units, toks, tok_norm, tok_unit, flags, np.zeros(len(units)), np.zeros(len(units)))
+    # ------------------------------------------------------------ featurisation
+    def vocab(self) -> TokenVocab:
+        """The token vocabulary cache of this model instance (created on first use)."""
+        v = self.__dict__.get("_vocab")
+        if v is None:
+            v = self.__dict__["_vocab"] = TokenVocab(self.lexicon_, self.stopwords_)
+        return v
 
     def bases(self, texts: Sequence[str]) -> list[Base]:
-        """``base`` for many documents, with topicality computed in one vectoriser call."""
-        bs = [self.base(t) for t in texts]
-        all_units = [u for b in bs for u in b.norm_units]
-        if all_units:
-            tv = self.__dict__.get("_topic_vec")
-            if tv is None:
-                tv = self.__dict__["_topic_vec"] = self.topic_vectorizer(self.stopwords_)
-            M = tv.transform(all_units)
-            off = 0
-            for b in bs:
-                n = len(b.units)
-                if n:
-                    b.topic, b.title_sim = cosine_topicality(M[off:off + n])
-                off += n
-        return bs
+        """Units, tokens and model-independent features of a batch of documents."""
+        vocab = self.vocab()
+        if len(vocab) > vocab.max_size:
+            vocab.clear()
+        units = [make_units(t) for t in texts]
+        spans_of, ids_of = [], []
+        for t in texts:
+            # split keeps the tokens (odd items) and the gaps between them: offsets by cumsum
+            parts = _TOKEN_SPLIT.split(t)
+            bounds = np.r_[0, np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))]
+            spans_of.append(np.column_stack([bounds[1:-1:2], bounds[2::2]]))
+            ids_of.append(vocab.intern(parts[1::2]))
+        vocab.sync()
+        out = []
+        for text, u, se, ids in zip(texts, units, spans_of, ids_of):
+            tok_unit = _unit_of_tokens(u, se[:, 0])
+            tok_hash = vocab.hash[ids]
+            flags = token_flags(text, se, vocab.flags[ids], tok_unit)
+            out.append(Base(u, se, ids, [vocab.norm[i] for i in ids.tolist()], tok_hash, tok_unit, flags,
+                            vocab.url[ids], _unit_keys(u, se[:, 0], tok_hash), _spaced_runs(se, ids, tok_unit, vocab),
+                            np.zeros(len(u)), np.zeros(len(u))))
+        self._topicality(out)
+        return out
+
+    def base(self, text: str) -> Base:
+        return self.bases([text])[0]
+
+    def _topicality(self, bs: list[Base]) -> None:
+        """Fill ``topic`` and ``title_sim`` of every base (one vectorised pass for the batch)."""
+        vocab = self.vocab()
+        nun = np.r_[0, np.cumsum([len(b.units) for b in bs])]
+        ids = np.concatenate([b.tok_ids for b in bs]) if bs else np.zeros(0, np.int64)
+        rows = np.concatenate([np.where(b.tok_unit >= 0, b.tok_unit + nun[i], -1) for i, b in enumerate(bs)]) \
+            if bs else np.zeros(0, np.int64)
+        cols = vocab.topic_col[ids]
+        keep = (rows >= 0) & (cols >= 0)
+        r, c, v = l2_rows(rows[keep], cols[keep], int(nun[-1]))
+        doc = np.repeat(np.arange(len(bs)), np.diff(nun))
+        first = np.zeros(int(nun[-1]), dtype=bool)
+        first[nun[:-1][np.diff(nun) > 0]] = True
+        topic, title = topicality(r, c, v, doc, first, int(nun[-1]))
+        for i, b in enumerate(bs):
+            b.topic, b.title_sim = topic[nun[i]:nun[i + 1]], title[nun[i]:nun[i + 1]]
 
     def dense(self, b: Base, W: np.ndarray) -> np.ndarray:
-        return dense_unit_features(b.units, b.norm_units, b.tok_unit, b.tok_flags, b.topic, b.title_sim,
+        return dense_unit_features(b.units, b.unit_keys, b.tok_unit, b.tok_flags, b.tok_url, b.topic, b.title_sim,
                                    tok_stats(b.units, b.tok_unit, W))
 
-    def unit_matrix(self, norm_units: list[str], dense: np.ndarray):
-        Xw = self.unit_vectorizer().transform(norm_units)
+    def unit_matrix(self, bs: Sequence[Base], dense: np.ndarray):
+        """Stage-1 input: hashed word uni- and bigrams of each unit (l2-normalised) + scaled dense features."""
+        nun = np.r_[0, np.cumsum([len(b.units) for b in bs])]
+        R, H = [], []
+        for i, b in enumerate(bs):
+            rows = np.where(b.tok_unit >= 0, b.tok_unit + nun[i], -1)
+            h = b.tok_hash
+            pair = (rows[1:] == rows[:-1]) & (rows[1:] >= 0)
+            R += [rows[rows >= 0], rows[1:][pair]]
+            H += [h[rows >= 0], _bigram(h[:-1][pair], h[1:][pair])]
+            # letter+digit words (brand-shaped) also count as one placeholder word, so "daftar
+            # <brand> sekarang" generalises to brands never seen in training
+            mixed = (b.tok_flags[:, 0] > 0) & (rows >= 0)
+            if mixed.any():
+                hp = np.where(mixed, _PLACEHOLDER, h)
+                near = pair & (mixed[1:] | mixed[:-1])
+                R += [rows[mixed], rows[1:][near]]
+                H += [hp[mixed], _bigram(hp[:-1][near], hp[1:][near])]
+            if b.spaced:
+                R.append(np.array([r[0] for r in b.spaced], np.int64) + nun[i])
+                H.append(np.array([r[1] for r in b.spaced], np.uint64))
+        n = int(nun[-1])
+        rows = np.concatenate(R) if R else np.zeros(0, np.int64)
+        cols = (np.concatenate(H) % np.uint64(self.unit_features)).astype(np.int64) if H else np.zeros(0, np.int64)
+        r, c, v = l2_rows(rows, cols, n)
+        Xw = sp.csr_matrix((v, (r, c)), shape=(n, self.unit_features))
         Xd = sp.csr_matrix(self.scaler_.transform(dense))
         return sp.hstack([Xw, Xd], format="csr")
 
@@ -395,39 +552,45 @@ class FilterModel(BaseEstimator):
         bs = self.bases(texts)
         ntok = np.r_[0, np.cumsum([len(b.toks) for b in bs])]
         nun = np.r_[0, np.cumsum([len(b.units) for b in bs])]
-        W_all = self.words_.predict_proba([w for b in bs for w in b.tok_norm])
+        ids = np.concatenate([b.tok_ids for b in bs]) if bs else np.zeros(0, np.int64)
+        W_all = self.vocab().probabilities(ids, self.words_)
         Ws = [W_all[ntok[i]:ntok[i + 1]] for i in range(len(bs))]
-        P1s: list[np.ndarray] = [np.zeros((0, 3), np.float32)] * len(bs)
         P2s: list[np.ndarray] = [np.zeros((0, 3), np.float32)] * len(bs)
         kinds_all: list[str] = []
+        st = Stack.of(bs)
+        P1 = np.zeros((int(nun[-1]), 3), np.float32)
         if nun[-1]:
             dense = [self.dense(b, W) for b, W in zip(bs, Ws)]
-            X1 = self.unit_matrix([u for b in bs for u in b.norm_units], np.vstack(dense))
-            P1 = np.zeros((X1.shape[0], 3), np.float32)
+            X1 = self.unit_matrix(bs, np.vstack(dense))
             P1[:, self.unit_clf_.classes_] = linear_proba(self.unit_clf_, X1)
-            X2 = np.vstack([context_features(d, P1[nun[i]:nun[i + 1]], b.units)
-                            for i, (b, d) in enumerate(zip(bs, dense))])
+            X2 = context_features(np.vstack(dense), P1, st)
             P2 = np.zeros_like(P1)
             P2[:, self.ctx_clf_.classes_] = self._tree_proba("ctx_clf_", X2)
             P2s = [P2[nun[i]:nun[i + 1]] for i in range(len(bs))]
-            P1s = [P1[nun[i]:nun[i + 1]] for i in range(len(bs))]
-            if self.kind_clf_ is not None:
-                kp = linear_proba(self.kind_clf_, X1)
-                kinds_all = list(self.kind_clf_.classes_[kp.argmax(axis=1)])
-        cands = [candidates(W) for W in Ws]
+            kinds_all = ["boilerplate"] * len(P2)
+            # kinds only where a boilerplate span is possible (saves the 11-class model elsewhere)
+            rows = np.nonzero(P2[:, BOILER] >= KIND_MIN)[0]
+            if self.kind_clf_ is not None and len(rows):
+                kp = linear_proba(self.kind_clf_, X1[rows])
+                for r, k in zip(rows.tolist(), self.kind_clf_.classes_[kp.argmax(axis=1)].tolist()):
+                    kinds_all[r] = k
+        since = marker_distance(st, W_all)
+        cand = candidates(W_all, since, st)
         # the token model sees the unit's stage-1 probabilities (out-of-fold in training)
-        feats = [token_features(b, W, P1, c) for b, W, P1, c in zip(bs, Ws, P1s, cands) if len(c)]
-        CP = np.zeros((0, 3), np.float32)
-        if feats:
-            CP = np.zeros((sum(len(f) for f in feats), 3), np.float32)
-            CP[:, self.tok_clf_.classes_] = self._tree_proba("tok_clf_", np.vstack(feats))
-        out, off = [], 0
+        CP = np.zeros((len(cand), 3), np.float32)
+        if len(cand):
+            CP[:, self.tok_clf_.classes_] = self._tree_proba("tok_clf_", token_features(st, W_all, P1, cand, since))
+        cut = np.searchsorted(cand, st.tok_off)
+        cands = [cand[cut[i]:cut[i + 1]] - st.tok_off[i] for i in range(len(bs))]
+        spaced_words = [r[4] for b in bs for r in b.spaced]
+        spaced_p = self.words_.predict_proba(spaced_words)[:, PROMO].tolist() if spaced_words else []
+        out, soff = [], 0
         for i, b in enumerate(bs):
             c = cands[i]
-            cp = CP[off:off + len(c)]
-            off += len(c)
+            cp = CP[cut[i]:cut[i + 1]]
             kinds = kinds_all[nun[i]:nun[i + 1]] if kinds_all else [""] * len(b.units)
-            out.append(Analysis(b, P2s[i], c, cp, Ws[i], kinds))
+            out.append(Analysis(b, P2s[i], c, cp, Ws[i], unit_kinds=kinds, spaced_promo=spaced_p[soff:soff + len(b.spaced)]))
+            soff += len(b.spaced)
         return out
 
     def analyze(self, text: str) -> Analysis:
@@ -442,16 +605,7 @@ class FilterModel(BaseEstimator):
         u = b.units
         spans: list[Span] = []
         whole: set[tuple[int, int]] = set()
-        junk_unit = np.zeros(len(u), dtype=bool)
-        unit_label = np.zeros(len(u), dtype=np.int64)
-        unit_score = np.zeros(len(u), dtype=np.float32)
-        for i in range(len(u)):
-            p = a.unit_proba[i]
-            lab = PROMO if p[PROMO] >= p[BOILER] else BOILER
-            if p[lab] >= th[CLASSES[lab]]:
-                junk_unit[i] = True
-                unit_label[i] = lab
-                unit_score[i] = p[lab]
+        unit_label, unit_score, junk_unit = _best_junk(a.unit_proba, th)
         # whole blocks where every unit is junk with one label
         for blk in np.unique(u.block[junk_unit]) if junk_unit.any() else []:
             idx = np.nonzero(u.block == blk)[0]
@@ -477,8 +631,9 @@ class FilterModel(BaseEstimator):
             covered_units = set(np.nonzero(inside)[0].tolist())
         else:
             covered_units = set()
-        # inline token runs inside content units
+        # inline token runs inside content units; spaced-out brand names ("A L E X I S 1 7")
         spans += self._token_spans(a, th, covered_units)
+        spans += self._spaced_spans(a, th, covered_units, spans)
         spans = self._propagate(a, spans, th)
         spans = attach_whitespace(text, spans, whole)
         return merge_touching(spans)
@@ -500,10 +655,17 @@ class FilterModel(BaseEstimator):
 
         def flush():
             if run:
-                s = b.toks[run[0]][0]
-                e = b.toks[run[-1]][1]
-                score = float(np.mean([pr[run_lab] for pr in (a.cand_proba[pos[t]] for t in run)]))
                 words = [b.tok_norm[t] for t in run]
+                if not any(c.isalpha() for w in words for c in w):
+                    return  # numbers alone ("5,2 persen") are never promotion or furniture
+                if run_lab == BOILER and len(run) < MIN_INLINE_BOILER:
+                    return
+                i0, i1 = run[0], run[-1] + 1
+                if run_lab == PROMO:
+                    i0, i1 = self._complete_phrase(b, i0, i1)
+                s = int(b.toks[i0, 0])
+                e = int(b.toks[i1 - 1, 1])
+                score = float(np.mean([pr[run_lab] for pr in (a.cand_proba[pos[t]] for t in run)]))
                 kind = "inline_brand" if run_lab == PROMO and any(
                     any(c.isdigit() for c in w) or len(w) >= 4 and w not in self.lexicon_ for w in words[:1]) \
                     else ("keyword_substitution" if run_lab == PROMO else "inline")
@@ -511,17 +673,20 @@ class FilterModel(BaseEstimator):
 
         pos = {int(t): j for j, t in enumerate(a.cand)}
         unit_len = np.bincount(b.tok_unit[b.tok_unit >= 0], minlength=len(b.units))
+        labs, _, ok = _best_junk(a.cand_proba, th)
+        # furniture glued into running text lives in long (flattened) units; a short line
+        # is a heading or a whole item, which the unit model decides
+        tu = b.tok_unit[a.cand]
+        ok &= (labs != BOILER) | (unit_len[np.maximum(tu, 0)] >= MIN_GLUED_UNIT)
+        if not ok.any():
+            return out
         prev = -2
-        for j, t in enumerate(a.cand):
-            t = int(t)
-            if b.tok_unit[t] in covered_units:
+        for t, lab, good, unit in zip(a.cand.tolist(), labs.tolist(), ok.tolist(), tu.tolist()):
+            if unit in covered_units:
                 continue
-            p = a.cand_proba[j]
-            lab = PROMO if p[PROMO] >= p[BOILER] else BOILER
-            # furniture glued into running text lives in long (flattened) units; a short line
-            # is a heading or a whole item, which the unit model decides
-            if p[lab] < th[CLASSES[lab]] or (lab == BOILER and unit_len[b.tok_unit[t]] < MIN_GLUED_UNIT):
-                flush()
+            if not good:
+                if run:
+                    flush()
                 run, prev = [], -2
                 continue
             contiguous = t == prev + 1 and lab == run_lab and b.tok_unit[t] == b.tok_unit[prev] \
@@ -535,12 +700,48 @@ class FilterModel(BaseEstimator):
         flush()
         return out
 
+    def _spaced_spans(self, a: Analysis, th: dict[str, float], covered_units: set[int],
+                      spans: list[Span]) -> list[Span]:
+        """Spaced-letter runs whose joined word the word scorer calls promotion."""
+        b = a.base
+        out = []
+        for (unit, _, i0, i1, _), p in zip(b.spaced, a.spaced_promo):
+            s, e = int(b.toks[i0, 0]), int(b.toks[i1, 1])
+            if p >= max(th["promo"], 0.5) and unit not in covered_units \
+                    and not any(x.start < e and s < x.end for x in spans):
+                out.append(Span(s, e, "promo", "inline_brand", float(p)))
+        return out
+
+    def _complete_phrase(self, b: Base, i0: int, i1: int) -> tuple[int, int]:
+        """Widen the promo token run ``[i0, i1)`` to a whole known promo phrase ("jackpot" +
+        "progresif") it overlaps, within its unit and line."""
+        phrases = getattr(self, "phrases_", None)
+        if not phrases:
+            return i0, i1
+        text = b.units.text
+
+        def joinable(i: int, j: int) -> bool:   # tokens i < j are in one unit, no line break between
+            return b.tok_unit[i] == b.tok_unit[j] and "\n" not in text[b.toks[i][1]:b.toks[j][0]]
+
+        n = len(b.toks)
+        for k in (2, 1):                 # extend right by k words
+            if i1 + k <= n and joinable(i1 - 1, i1 + k - 1) and any(
+                    tuple(b.tok_norm[i1 - back:i1 + k]) in phrases for back in (1, 2, 3) if i1 - back >= i0):
+                i1 += k
+                break
+        for k in (2, 1):                 # extend left by k words
+            if i0 - k >= 0 and joinable(i0 - k, i0) and any(
+                    tuple(b.tok_norm[i0 - k:i0 + fwd]) in phrases for fwd in (1, 2, 3) if i0 + fwd <= i1):
+                i0 -= k
+                break
+        return i0, i1
+
     def _propagate(self, a: Analysis, spans: list[Span], th: dict[str, float]) -> list[Span]:
         """A brand confidently flagged once is flagged at every other mention in the document."""
         b = a.base
         sure = sorted((s for s in spans if s.label == "promo" and s.score >= max(th["promo"], 0.8)),
                       key=lambda s: s.start)
-        if not sure or not b.toks:
+        if not sure or not len(b.toks):
             return spans
         # brand-like words: letters and digits, ≥ 4 characters, scored promo by the word scorer
         cand = [t for t in np.nonzero(a.tok_word_proba[:, PROMO] >= 0.5)[0]
@@ -550,7 +751,7 @@ class FilterModel(BaseEstimator):
         sure_starts = [s.start for s in sure]
         brands: dict[str, float] = {}
         for t in cand:
-            ts, te = b.toks[t]
+            ts, te = b.toks[t].tolist()
             k = bisect.bisect_right(sure_starts, ts) - 1
             if k >= 0 and te <= sure[k].end:
                 w = b.tok_norm[t]
@@ -563,7 +764,7 @@ class FilterModel(BaseEstimator):
         for t in cand:
             w = b.tok_norm[t]
             if w in brands:
-                ts, te = b.toks[t]
+                ts, te = b.toks[t].tolist()
                 k = bisect.bisect_right(starts, ts) - 1
                 if k >= 0 and covered[k][1] > ts:
                     continue
@@ -600,10 +801,8 @@ class FilterModel(BaseEstimator):
 def unit_and_token_labels(b: Base, spans: list[dict], ignore: Sequence[Sequence[int]]):
     """Gold labels for a document's units and tokens."""
     ul, uk = coverage_labels(len(b.units), b.units.starts, b.units.ends, spans, ignore)
-    ts = [s for s, _ in b.toks]
-    te = [e for _, e in b.toks]
-    tl, _ = coverage_labels(len(b.toks), ts, te, spans, ignore)
+    tl, _ = coverage_labels(len(b.toks), b.toks[:, 0], b.toks[:, 1], spans, ignore)
     return ul, uk, tl
 
 
-__all__ = ["FilterModel", "WordScorer", "Analysis", "Base", "DENSE_NAMES"]
+__all__ = ["FilterModel", "WordScorer", "Analysis", "Base", "Stack", "DENSE_NAMES"]

@@ -1,7 +1,8 @@
 """Evaluation gate: the committed model must not regress on the seeds and the dev gold set.
 
-Regression floors are pinned just below the committed model's numbers. The classifier
-issue's targets (token-level, ``filter.evaluate``; thresholds are the model's own) are:
+The classifier issue's targets (token-level, ``filter.evaluate``; thresholds are the model's
+own) are pinned as tests, with regression floors just below the committed model's numbers
+where it does better than the target:
 - seeds: all 5 documents perfect;
 - dev overall: junk F1 >= 0.90 and content retention >= 0.99;
 - dev-H (news about gambling): retention >= 0.995;
@@ -48,29 +49,29 @@ def _why(report: EvalReport, group: str = "overall") -> str:
             f"perfect {m.perfect_docs}/{m.docs}")
 
 
-# ---- regression floors: pinned just below what the committed model measures (see models/README.md);
-# a change that makes the model worse fails here.
+# ---- the classifier issue's targets that the committed model meets, and regression floors
+# pinned just below what it measures (see models/README.md): a worse model fails here.
 
 def test_seeds_floor(seeds_report):
     assert len(seeds_report.docs) == 5
-    assert seeds_report.overall.perfect_docs >= 1, _why(seeds_report)
+    assert seeds_report.overall.perfect_docs >= 2, _why(seeds_report)
     assert seeds_report.overall.retention >= 0.99, _why(seeds_report)
 
 
-def test_dev_junk_f1_floor(dev_report):
-    assert dev_report.overall.junk_f1 >= 0.87, _why(dev_report)
+def test_dev_junk_f1(dev_report):
+    assert dev_report.overall.junk_f1 >= 0.90, _why(dev_report)
 
 
 def test_dev_retention(dev_report):
-    assert dev_report.overall.retention >= 0.99, _why(dev_report)
+    assert dev_report.overall.retention >= 0.995, _why(dev_report)   # target 0.99
 
 
-def test_dev_h_retention_floor(dev_report):
-    assert dev_report.group("dev-H").retention >= 0.99, _why(dev_report, "dev-H")
+def test_dev_h_retention(dev_report):
+    assert dev_report.group("dev-H").retention >= 0.995, _why(dev_report, "dev-H")
 
 
-def test_dev_t_promo_span_recall_floor(dev_report):
-    assert dev_report.group("dev-T").promo_span_recall >= 0.87, _why(dev_report, "dev-T")
+def test_dev_t_promo_span_recall(dev_report):
+    assert dev_report.group("dev-T").promo_span_recall >= 0.93, _why(dev_report, "dev-T")   # target 0.90
 
 
 def test_beats_keyword_baseline(dev_report, dev):
@@ -81,28 +82,10 @@ def test_beats_keyword_baseline(dev_report, dev):
     assert dev_report.group("dev-H").retention >= base.group("dev-H").retention + 0.1
 
 
-# ---- the classifier issue's targets, not yet reached by the committed model (strict: a model
-# that reaches one makes its test XPASS and fail, so the marker must then be removed)
+# ---- the issue's target not reached by the committed model (strict: a model that reaches it
+# makes the test XPASS and fail, so the marker must then be removed)
 
-_NOT_YET = pytest.mark.xfail(strict=True, reason="issue target not yet reached by the committed model")
-
-
-@_NOT_YET
+@pytest.mark.xfail(strict=True, reason="issue target not yet reached by the committed model")
 def test_seeds_all_perfect(seeds_report):
     imperfect = [d.id for d in seeds_report.docs if not d.perfect]
     assert not imperfect, f"imperfect seeds {imperfect}; {_why(seeds_report)}"
-
-
-@_NOT_YET
-def test_dev_junk_f1(dev_report):
-    assert dev_report.overall.junk_f1 >= 0.90, _why(dev_report)
-
-
-@_NOT_YET
-def test_dev_h_retention(dev_report):
-    assert dev_report.group("dev-H").retention >= 0.995, _why(dev_report, "dev-H")
-
-
-@_NOT_YET
-def test_dev_t_promo_span_recall(dev_report):
-    assert dev_report.group("dev-T").promo_span_recall >= 0.90, _why(dev_report, "dev-T")

@@ -59,10 +59,33 @@ def test_gambling_news_survives(cleaner):
     assert not [s for s in res.spans if s.score >= 0.5], res.spans
 
 
-@pytest.mark.xfail(strict=True, reason="known: the committed model cuts one low-score keyword ('slot' in "
-                                       "'situs slot', score 0.36) from this gambling-news text")
 def test_gambling_news_survives_untouched(cleaner):
     assert cleaner.clean(GAMBLING_NEWS).spans == []
+
+
+def test_numbers_alone_are_never_a_token_span(cleaner):
+    # decode rule, checked with token scores forced high: a run of bare numbers ("5,2") is
+    # neither a brand nor furniture, however the token model scores it
+    import numpy as np
+
+    text = NEWS.replace("dalam dua pekan", "dalam 2 pekan dengan biaya 5,8 miliar")
+    m = cleaner.model
+    a = m.analyze(text)
+    digits = np.array([i for i, w in enumerate(a.base.tok_norm) if w.isdigit()])
+    assert len(digits) == 3
+    for label in (1, 2):
+        a.cand = digits
+        a.cand_proba = np.zeros((len(digits), 3), np.float32)
+        a.cand_proba[:, label] = 0.99
+        spans = m.decode(a)
+        assert not [s for s in spans if s.kind in ("inline", "inline_brand", "keyword_substitution")], spans
+
+
+def test_spaced_out_brand_is_removed(cleaner):
+    text = NEWS.replace("mengatakan anggaran", "mengatakan, main di G A C O R J P 8 8 sekarang, anggaran")
+    res = cleaner.clean(text)
+    check_spans(text, res.spans)
+    assert "G A C O R" not in res.cleaned, res.spans
 
 
 def test_batch_equals_single(cleaner):
@@ -78,11 +101,10 @@ def test_annotate_only_and_policy(cleaner):
     assert "Baca juga" in promo_only.cleaned and "GACORJP88" not in promo_only.cleaned
 
 
-@pytest.mark.slow
-def test_validation_floor_held_out_brands_and_templates(shared_dir, tmp_path):
-    """Promo span recall ≥ 0.90 on validation documents whose outlets, brand families and
-    template families the model never trained on (rebuilt here from ../shared with the
-    model's own build seed and held-out outlets)."""
+def _held_out_report(shared_dir, tmp_path):
+    """Evaluation of validation documents whose outlets, brand families and template
+    families the model never trained on (rebuilt here from ../shared with the model's own
+    build seed and held-out outlets)."""
     from filter.build import build_dataset
     from filter.evaluate import evaluate
 
@@ -96,15 +118,20 @@ def test_validation_floor_held_out_brands_and_templates(shared_dir, tmp_path):
     cleaner = Cleaner.load()
     report = evaluate(docs, cleaner.detect_many([d["text"] for d in docs]))
     assert report.overall.promo_spans >= 60
-    # regression floor pinned below the committed model (0.70 on this rebuilt subset; 0.72 on
-    # the full validation split); the issue's target of 0.90 is not reached yet
-    assert report.overall.promo_span_recall >= 0.65, report.overall
     return report
+
+
+@pytest.mark.slow
+def test_validation_floor_held_out_brands_and_templates(shared_dir, tmp_path):
+    report = _held_out_report(shared_dir, tmp_path)
+    # regression floor pinned below the committed model (0.84 on this rebuilt subset; 0.80 on
+    # the full validation split); the issue's target of 0.90 is not reached yet
+    assert report.overall.promo_span_recall >= 0.80, report.overall
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="issue target (promo span recall >= 0.90 on held-out brands and "
                                        "templates) not yet reached by the committed model")
 def test_validation_target_held_out_brands_and_templates(shared_dir, tmp_path):
-    report = test_validation_floor_held_out_brands_and_templates(shared_dir, tmp_path)
+    report = _held_out_report(shared_dir, tmp_path)
     assert report.overall.promo_span_recall >= 0.90, report.overall

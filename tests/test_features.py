@@ -1,0 +1,158 @@
+"""Vectorised featurisation: batch topicality, row normalisation, the token vocabulary cache."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from filter.features import SHAPE_FLAGS, TokenVocab, l2_rows, token_flags, topicality
+
+
+def _reference(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Topicality of one document's dense, l2-normalised unit rows, written out plainly."""
+    total = M.sum(axis=0)
+    topic, title = np.zeros(len(M)), np.zeros(len(M))
+    for k in range(len(M)):
+        rest = total - M[k]
+        d = np.linalg.norm(rest) * np.linalg.norm(M[k])
+        topic[k] = 0.0 if d == 0 else np.clip(M[k] @ rest / d, 0, 1)
+        title[k] = 0.0 if k == 0 else np.clip(M[k] @ M[0], 0, 1)
+    return topic, title
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.lists(st.integers(0, 7), max_size=6), min_size=1, max_size=5), min_size=1, max_size=4))
+def test_batch_topicality_equals_per_document_reference(docs):
+    # docs -> units -> feature columns (a bag of words per unit)
+    rows, cols, doc, first = [], [], [], []
+    n = 0
+    for d, units in enumerate(docs):
+        for k, words in enumerate(units):
+            rows += [n] * len(words)
+            cols += words
+            doc.append(d)
+            first.append(k == 0)
+            n += 1
+    r, c, v = l2_rows(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), n)
+    topic, title = topicality(r, c, v, np.array(doc), np.array(first), n)
+    off = 0
+    for units in docs:
+        M = np.zeros((len(units), 8))
+        for k, words in enumerate(units):
+            for w in words:
+                M[k, w] += 1
+        norm = np.linalg.norm(M, axis=1, keepdims=True)
+        M = np.divide(M, norm, out=np.zeros_like(M), where=norm > 0)
+        ref_topic, ref_title = _reference(M)
+        np.testing.assert_allclose(topic[off:off + len(units)], ref_topic, atol=1e-9)
+        np.testing.assert_allclose(title[off:off + len(units)], ref_title, atol=1e-9)
+        off += len(units)
+
+
+def test_l2_rows_counts_and_normalises():
+    r, c, v = l2_rows(np.array([0, 0, 0, 2]), np.array([5, 5, 1, 3]), 3)
+    assert list(zip(r.tolist(), c.tolist())) == [(0, 1), (0, 5), (2, 3)]
+    np.testing.assert_allclose(v, [1 / np.sqrt(5), 2 / np.sqrt(5), 1.0])
+
+
+class _Scorer:
+    def __init__(self, value: float):
+        self.value = value
+        self.calls: list[list[str]] = []
+
+    def predict_proba(self, words):
+        self.calls.append(list(words))
+        return np.tile([1 - self.value, self.value, 0.0], (len(words), 1)).astype(np.float32)
+
+
+def test_vocab_interns_once_and_rescores_for_a_new_scorer():
+    v = TokenVocab(frozenset({"slot"}), frozenset({"dan"}))
+    ids = v.intern(["Slot", "dan", "Slot", "𝐌𝐮𝐬𝐭𝐚𝐧𝐠303"])
+    assert ids.tolist() == [0, 1, 0, 2]
+    v.sync()
+    assert v.norm == ["slot", "dan", "mustang303"]
+    assert v.flags.shape == (3, len(SHAPE_FLAGS))
+    assert v.flags[0, SHAPE_FLAGS.index("lexicon")] == 1 and v.flags[1, SHAPE_FLAGS.index("stop")] == 1
+    assert v.topic_col[1] == -1 and v.topic_col[0] >= 0      # stopword vs content word
+    a = _Scorer(0.9)
+    p = v.probabilities(ids, a)
+    assert p.shape == (4, 3) and a.calls == [["slot", "dan", "mustang303"]]
+    v.probabilities(ids, a)
+    assert len(a.calls) == 1                                 # cached
+    b = _Scorer(0.1)
+    assert v.probabilities(ids, b)[0, 1] == pytest.approx(0.1)  # a new scorer invalidates the cache
+    assert v.intern(["dan", "baru"]).tolist() == [1, 3]
+    v.clear()
+    assert len(v) == 0 and v.intern(["baru"]).tolist() == [0]
+
+
+def test_token_flags_next_character():
+    text = "Halo, dunia! Akhir"
+    toks = np.array([[0, 4], [6, 11], [13, 18]])
+    F = token_flags(text, toks, np.zeros((3, len(SHAPE_FLAGS)), np.float32), np.array([0, 0, 1]))
+    comma, period = SHAPE_FLAGS.index("comma_after"), SHAPE_FLAGS.index("period_after")
+    assert F[:, comma].tolist() == [1, 0, 0]
+    assert F[:, period].tolist() == [0, 1, 0]        # the last token has no next character
+    assert F[:, SHAPE_FLAGS.index("first")].tolist() == [1, 0, 1]
+    assert F[:, SHAPE_FLAGS.index("last")].tolist() == [0, 1, 1]
+
+
+def _bare_model():
+    from filter.model import FilterModel
+
+    m = FilterModel()
+    m.lexicon_, m.stopwords_ = frozenset({"slot"}), frozenset({"di", "dan"})
+    return m
+
+
+def test_spaced_letters_join_into_one_unit_feature():
+    from sklearn.utils import murmurhash3_32
+
+    b = _bare_model().base("Judul berita\nMain di J P T O G E L 7 7 sekarang. Lalu A B C saja.")
+    # one run of >= 4 single characters, in the second unit; "A B C" is too short
+    (unit, h, first, last, word), = b.spaced
+    assert (unit, h, word) == (1, murmurhash3_32("jptogel77", positive=True), "jptogel77")
+    assert [b.tok_norm[i] for i in (first, last)] == ["j", "7"]
+
+
+def test_unit_keys_match_units_with_the_same_words():
+    b = _bare_model().base("Berita Hari Ini\nIsi pertama.\nberita hari ini\nIsi kedua.")
+    assert b.unit_keys[0] == b.unit_keys[2] != b.unit_keys[1]
+    assert len(b.tok_norm) == len(b.toks) == len(b.tok_hash) == len(b.tok_unit)
+
+
+def test_batch_features_equal_one_document_at_a_time():
+    """Stage-2 and token features of a batch never leak across document boundaries: they equal
+    the features of each document computed alone."""
+    from filter.model import Stack, candidates, context_features, marker_distance, token_features
+
+    m = _bare_model()
+    texts = ["Judul satu\nBaca juga: Berita Lain Hari Ini lalu kalimat. Slot gacor di sini.",
+             "Satu baris saja tanpa apa-apa",
+             "Judul dua\nIsi pertama yang panjang. Isi kedua.\nBaca\nPenutup berita ini."]
+    bs = m.bases(texts)
+    rng = np.random.default_rng(0)
+    W = [rng.dirichlet([1, 1, 1], len(b.toks)).astype(np.float32) for b in bs]
+    W[0][5, 2] = W[2][7, 2] = 0.95                       # furniture markers
+    P1 = [rng.dirichlet([1, 1, 1], len(b.units)).astype(np.float32) for b in bs]
+    D = [rng.random((len(b.units), 4)).astype(np.float32) for b in bs]
+    st = Stack.of(bs)
+    Wa, Pa = np.vstack(W), np.vstack(P1)
+    since = marker_distance(st, Wa)
+    cand = candidates(Wa, since, st)
+    X2 = context_features(np.vstack(D), Pa, st)
+    XT = token_features(st, Wa, Pa, cand, since)
+    one_X2, one_XT, one_cand = [], [], []
+    for i, b in enumerate(bs):
+        s1 = Stack.of([b])
+        d1 = marker_distance(s1, W[i])
+        c1 = candidates(W[i], d1, s1)
+        one_X2.append(context_features(D[i], P1[i], s1))
+        one_XT.append(token_features(s1, W[i], P1[i], c1, d1))
+        one_cand.append(c1 + st.tok_off[i])
+    np.testing.assert_array_equal(since, np.concatenate([marker_distance(Stack.of([b]), w) for b, w in zip(bs, W)]))
+    np.testing.assert_array_equal(cand, np.concatenate(one_cand))
+    np.testing.assert_allclose(X2, np.vstack(one_X2))
+    np.testing.assert_allclose(XT, np.vstack(one_XT))
+    assert (since[:len(bs[0].toks)] <= 25).any()           # the marker is seen in document 0
