@@ -43,6 +43,8 @@ NEIGH = 2           # stage-2 context: ±2 units
 CANDIDATE_MIN = 0.45  # token model runs where a neighbouring word scores at least this much junk
 MARKER_MIN = 0.9      # a word scoring at least this boilerplate is a furniture marker ("Baca")
 MAX_AFTER_MARKER = 25  # tokens after a marker the token model looks at (a glued link title)
+TAKEOVER_SHARE = 0.3       # a sentence at least this share inline promotion ...
+TAKEOVER_MAX_TOKENS = 40   # ... and at most this long is removed whole
 MIN_INLINE_BOILER = 2  # shortest run of words decoded as furniture glued into running text
 MIN_GLUED_UNIT = 15   # boilerplate token runs only inside units of at least this many tokens
 KIND_MIN = 0.05       # boilerplate kinds are predicted for units at least this likely boilerplate
@@ -635,8 +637,34 @@ class FilterModel(BaseEstimator):
         spans += self._token_spans(a, th, covered_units)
         spans += self._spaced_spans(a, th, covered_units, spans)
         spans = self._propagate(a, spans, th)
+        spans = self._takeover(a, spans)
         spans = attach_whitespace(text, spans, whole)
         return merge_touching(spans)
+
+    def _takeover(self, a: Analysis, spans: list[Span]) -> list[Span]:
+        """A short sentence that is at least TAKEOVER_SHARE inline promotion (brand, keywords)
+        is a promo sentence written around the brand: the whole sentence goes."""
+        b, u = a.base, a.base.units
+        inline = [s for s in spans if s.label == "promo" and s.kind in ("inline_brand", "keyword_substitution")]
+        if not inline:
+            return spans
+        starts, ends = b.toks[:, 0], b.toks[:, 1]
+        promo_tok = np.zeros(len(b.toks), dtype=bool)
+        for s in inline:
+            promo_tok[np.searchsorted(starts, s.start):np.searchsorted(ends, s.end, side="right")] = True
+        in_unit = b.tok_unit >= 0
+        ntok = np.bincount(b.tok_unit[in_unit], minlength=len(u))
+        npro = np.bincount(b.tok_unit[promo_tok & in_unit], minlength=len(u))
+        out = spans
+        for i in np.nonzero((npro > 0) & (ntok <= TAKEOVER_MAX_TOKENS) & (npro >= TAKEOVER_SHARE * ntok))[0].tolist():
+            s0, e0 = int(u.starts[i]), int(u.ends[i])
+            rest = [x for x in out if not (s0 <= x.start and x.end <= e0)]
+            if any(x.start < e0 and s0 < x.end for x in rest):
+                continue   # a span reaches outside the sentence: leave it as it is
+            kind = self._unit_kind(a, i, PROMO, whole_block=bool(u.whole[i]))
+            score = max(x.score for x in out if s0 <= x.start and x.end <= e0)
+            out = sorted(rest + [Span(s0, e0, "promo", kind, score)], key=lambda x: x.start)
+        return out
 
     def _unit_kind(self, a: Analysis, i: int, lab: int, whole_block: bool) -> str:
         if lab == PROMO:

@@ -81,6 +81,31 @@ def test_numbers_alone_are_never_a_token_span(cleaner):
         assert not [s for s in spans if s.kind in ("inline", "inline_brand", "keyword_substitution")], spans
 
 
+def test_short_sentence_mostly_promotion_goes_whole(cleaner):
+    # decode rule, with scores forced: when the token model finds a brand and keywords that
+    # make up >= 30% of a short sentence, the whole sentence is a promo sentence
+    import numpy as np
+
+    promo = "Yuk main di GACORJP88 biar cuan maxwin!"
+    text = NEWS.replace("Perbaikan ditargetkan", promo + " Perbaikan ditargetkan")
+    m = cleaner.model
+    a = m.analyze(text)
+    a.unit_proba[:] = [1.0, 0.0, 0.0]                      # the unit model saw nothing
+    hit = np.array([i for i, w in enumerate(a.base.tok_norm) if w in ("gacorjp88", "cuan", "maxwin")])
+    a.cand, a.cand_proba = hit, np.tile(np.float32([0.0, 0.99, 0.0]), (len(hit), 1))
+    spans = m.decode(a)
+    assert [text[s.start:s.end].strip() for s in spans] == [promo], spans
+    # the same words in a long sentence stay inline spans
+    long = promo.replace("Yuk main", "Warga yang sedang menunggu perbaikan jalan di pusat kota sambil duduk di warung "
+                         "kopi dekat kantor kelurahan mengaku sering melihat iklan main")
+    text = NEWS.replace("Perbaikan ditargetkan", long + " Perbaikan ditargetkan")
+    a = m.analyze(text)
+    a.unit_proba[:] = [1.0, 0.0, 0.0]
+    hit = np.array([i for i, w in enumerate(a.base.tok_norm) if w in ("gacorjp88", "cuan", "maxwin")])
+    a.cand, a.cand_proba = hit, np.tile(np.float32([0.0, 0.99, 0.0]), (len(hit), 1))
+    assert all(s.kind != "promo_sentence" for s in m.decode(a))
+
+
 def test_spaced_out_brand_is_removed(cleaner):
     text = NEWS.replace("mengatakan anggaran", "mengatakan, main di G A C O R J P 8 8 sekarang, anggaran")
     res = cleaner.clean(text)
