@@ -81,7 +81,9 @@ def render_card(meta: dict[str, Any]) -> str:
                   metrics_table(meta["baseline"]), ""]
     if bench:
         lines += ["## Speed", "",
-                  f"`filter bench` on {bench.get('docs')} real corpus articles ({bench.get('mb'):.1f} MB), one process: "
+                  f"`filter bench` on {bench.get('docs')} real corpus articles ({bench.get('mb'):.1f} MB), one process"
+                  + (f", median of {len(bench['runs_mb_per_s'])} runs ({', '.join(f'{x:.2f}' for x in bench['runs_mb_per_s'])} MB/s)"
+                     if bench.get("runs_mb_per_s") else "") + ": "
                   f"**{bench.get('docs_per_s'):.0f} docs/s, {bench.get('mb_per_s'):.2f} MB/s**, peak RSS "
                   f"{bench.get('peak_rss_mb'):.0f} MB, model load {bench.get('load_s'):.2f} s"
                   + (f" (plus {bench['import_s']:.2f} s to import scikit-learn in a fresh interpreter)"

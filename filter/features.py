@@ -25,9 +25,9 @@ _ZW = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
 _WORDISH = rf"\w{_ZW}\u0300-\u036f\u20d0-\u20ff\u2460-\u24ff\U0001F100-\U0001F1FF"
 TOKEN_RE = re.compile(rf"[{_WORDISH}]+(?:[.\-/@:'’][{_WORDISH}]+)*")
 _URL_RE = re.compile(r"(?:https?://|www\.|\b[\w-]+\.(?:com|id|co|net|org|info|xyz|vip|site|online|link|ly|me|io|top|club|asia|pro|bet|live|app)\b)", re.I)
-_BULLET_RE = re.compile(r"(?:[-•*–·▪►>]|\d{1,2}[.)])\s")
+BULLET_RE = re.compile(r"(?:[-•*–·▪►>]|\d{1,2}[.)])\s")
 _WORD_RE = re.compile(r"\w+")
-_CODE_RE = re.compile(r"\(\s*[A-Za-z]{2,6}(?:\s*/\s*[A-Za-z]{2,6})*\s*\)\s*$")
+CODE_RE = re.compile(r"\(\s*[A-Za-z]{2,6}(?:\s*/\s*[A-Za-z]{2,6})*\s*\)\s*$")
 
 
 @dataclass
@@ -210,66 +210,8 @@ DENSE_NAMES = (
     "flattened", "rel_len", "tok_promo_max", "tok_promo_mean", "tok_boiler_max", "tok_boiler_mean",
     "tok_promo_n",
 )
-# columns of the token flag matrix aggregated per unit: (dense column, flag column)
-_FLAG_MEANS = ((2, 0), (3, 2), (4, 1), (9, 10), (11, 3), (12, 4))
-
-
-def dense_unit_features(units: Units, unit_keys: Sequence[bytes], tok_unit: np.ndarray, tok_flags: np.ndarray,
-                        tok_url: np.ndarray, topic: np.ndarray, title_sim: np.ndarray,
-                        tok_stats: np.ndarray) -> np.ndarray:
-    """Shape, position, topicality and token-score aggregates for every unit (n × len(DENSE_NAMES)).
-
-    ``unit_keys`` identify units with the same normalised words (duplicates, repeated title);
-    ``tok_url`` marks URL- or domain-like tokens."""
-    n = len(units)
-    X = np.zeros((n, len(DENSE_NAMES)), dtype=np.float32)
-    if n == 0:
-        return X
-    text = units.text
-    nb = max(len(units.block_starts), 1)
-    # token aggregates per unit
-    ok = tok_unit >= 0
-    tu = tok_unit[ok]
-    ntok = np.bincount(tu, minlength=n).astype(np.float32)
-    safe = np.maximum(ntok, 1)
-    F = tok_flags[ok]
-    for col, flag in _FLAG_MEANS:
-        X[:, col] = np.bincount(tu, weights=F[:, flag], minlength=n) / safe
-    X[:, 10] = np.minimum(np.bincount(tu, weights=F[:, 9], minlength=n), 5)
-    X[:, 1] = np.log1p(ntok)
-    lens = (units.ends - units.starts).astype(np.float32)
-    X[:, 0] = np.log1p(lens)
-    med = float(np.median(lens)) or 1.0
-    X[:, 27] = np.log((lens + 1) / (med + 1))
-    last = [text[e - 1] for e in units.ends.tolist()]
-    X[:, 5] = [c in ".!?\"”’'…)" for c in last]
-    X[:, 6] = [c == ":" for c in last]
-    X[:, 7] = [bool(_BULLET_RE.match(text, s, s + 4)) for s in units.starts.tolist()]
-    X[:, 25] = [c == ")" and e - s < 400 and bool(_CODE_RE.search(text, s, e))
-                for c, s, e in zip(last, units.starts.tolist(), units.ends.tolist())]
-    X[:, 8] = np.bincount(tu, weights=tok_url[ok], minlength=n) > 0
-    counts: dict[bytes, int] = {}
-    for key in unit_keys:
-        counts[key] = counts.get(key, 0) + 1
-    X[:, 24] = [min(counts[key] - 1, 3) for key in unit_keys]
-    blk = units.block
-    blk_counts = np.bincount(blk, minlength=nb)
-    X[:, 13] = units.whole
-    X[:, 14] = np.log1p(blk_counts[blk])
-    first_in_block = np.r_[True, blk[1:] != blk[:-1]]
-    start_idx = np.maximum.accumulate(np.where(first_in_block, np.arange(n), 0))
-    X[:, 15] = (np.arange(n) - start_idx) / np.maximum(blk_counts[blk] - 1, 1)
-    X[:, 16] = blk / (nb - 1) if nb > 1 else 0.0
-    X[:, 17] = np.minimum(nb - 1 - blk, 10) / 10
-    X[:, 18] = np.minimum(blk, 10) / 10
-    X[:, 19] = blk == 0
-    X[:, 20] = blk == nb - 1
-    X[:, 21] = topic
-    X[:, 22] = title_sim
-    X[1:, 23] = [bool(units.whole[i]) and unit_keys[i] == unit_keys[0] for i in range(1, n)]
-    X[:, 26] = nb == 1
-    X[:, 28:33] = tok_stats
-    return X
+# columns of the token flag matrix averaged per unit: (dense column, flag column)
+FLAG_MEANS = ((2, 0), (3, 2), (4, 1), (9, 10), (11, 3), (12, 4))
 
 
 def topicality(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, doc: np.ndarray,

@@ -31,8 +31,8 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDClassifier
 
 from filter.features import (
-    CLASSES, DENSE_NAMES, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units, coverage_labels, dense_unit_features,
-    l2_rows, make_units, token_flags, topicality,
+    BULLET_RE, CLASSES, CODE_RE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
+    coverage_labels, l2_rows, make_units, token_flags, topicality,
 )
 from filter.normalize import deleet, normalize
 from filter.spans import Span
@@ -239,26 +239,6 @@ def _spaced_runs(se: np.ndarray, ids: np.ndarray, tok_unit: np.ndarray,
     return out
 
 
-def tok_stats(units: Units, tok_unit: np.ndarray, P: np.ndarray) -> np.ndarray:
-    """Per unit: max/mean promo, max/mean boilerplate word score, share of promo-ish words."""
-    n = len(units)
-    out = np.zeros((n, 5), dtype=np.float32)
-    if n == 0 or len(tok_unit) == 0:
-        return out
-    ok = tok_unit >= 0
-    u = tok_unit[ok]
-    p = P[ok]
-    cnt = np.bincount(u, minlength=n).astype(np.float32)
-    safe = np.maximum(cnt, 1)
-    for j, col in ((0, PROMO), (2, BOILER)):
-        mx = np.zeros(n, dtype=np.float32)
-        np.maximum.at(mx, u, p[:, col])
-        out[:, j] = mx
-        out[:, j + 1] = np.bincount(u, weights=p[:, col], minlength=n) / safe
-    out[:, 4] = np.bincount(u, weights=(p[:, PROMO] > 0.5).astype(np.float32), minlength=n) / safe
-    return out
-
-
 @dataclass
 class Stack:
     """A batch of documents' units and tokens concatenated, with global unit ids: the stage-2
@@ -312,6 +292,82 @@ def _doc_promo_max(P1: np.ndarray, st: Stack) -> np.ndarray:
     return out
 
 
+def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
+    """Shape, position, topicality and word-score aggregates for every unit of a batch
+    (n_units × len(DENSE_NAMES)); ``W`` are the word scores of every token of the batch."""
+    n = len(st.unit_doc)
+    X = np.zeros((n, len(DENSE_NAMES)), dtype=np.float32)
+    if n == 0:
+        return X
+    doc = st.unit_doc
+    first = st.unit_off[:-1]
+    ok = st.tok_unit >= 0
+    u = st.tok_unit[ok]
+    F = st.tok_flags[ok]
+    ntok = np.bincount(u, minlength=n).astype(np.float32)
+    safe = np.maximum(ntok, 1)
+    mean = lambda w: np.bincount(u, weights=w, minlength=n) / safe  # noqa: E731
+    for col, flag in FLAG_MEANS:
+        X[:, col] = mean(F[:, flag])
+    X[:, 10] = np.minimum(np.bincount(u, weights=F[:, 9], minlength=n), 5)
+    X[:, 1] = np.log1p(ntok)
+    starts = np.concatenate([b.units.starts for b in bs])
+    ends = np.concatenate([b.units.ends for b in bs])
+    lens = (ends - starts).astype(np.float32)
+    X[:, 0] = np.log1p(lens)
+    med = np.array([float(np.median(lens[a:b])) if b > a else 1.0 for a, b in zip(first, st.unit_off[1:])])
+    med[med == 0] = 1.0
+    X[:, 27] = np.log((lens + 1) / (med[doc] + 1))
+    # one pass over the units for what needs their text
+    last, bullet, code, dups = [], [], [], []
+    for b in bs:
+        text = b.units.text
+        for s_, e_ in zip(b.units.starts.tolist(), b.units.ends.tolist()):
+            c = text[e_ - 1]
+            last.append(c)
+            bullet.append(BULLET_RE.match(text, s_, s_ + 4) is not None)
+            code.append(c == ")" and e_ - s_ < 400 and CODE_RE.search(text, s_, e_) is not None)
+        counts: dict[bytes, int] = {}
+        for key in b.unit_keys:
+            counts[key] = counts.get(key, 0) + 1
+        dups += [min(counts[key] - 1, 3) for key in b.unit_keys]
+    X[:, 5] = [c in ".!?\"”’'…)" for c in last]
+    X[:, 6] = [c == ":" for c in last]
+    X[:, 7] = bullet
+    X[:, 25] = code
+    X[:, 24] = dups
+    tok_url = np.concatenate([b.tok_url for b in bs])
+    X[:, 8] = np.bincount(u, weights=tok_url[ok], minlength=n) > 0
+    # position: blocks are numbered across the batch; local numbers per document
+    nb = np.maximum(np.diff(np.r_[0, np.cumsum([len(b.units.block_starts) for b in bs])]), 1)[doc]
+    blk = st.block - np.r_[0, np.cumsum([len(b.units.block_starts) for b in bs])][:-1][doc]
+    blk_counts = np.bincount(st.block)
+    X[:, 13] = st.whole
+    X[:, 14] = np.log1p(blk_counts[st.block])
+    first_in_block = np.r_[True, st.block[1:] != st.block[:-1]]
+    start_idx = np.maximum.accumulate(np.where(first_in_block, np.arange(n), 0))
+    X[:, 15] = (np.arange(n) - start_idx) / np.maximum(blk_counts[st.block] - 1, 1)
+    X[:, 16] = np.where(nb > 1, blk / np.maximum(nb - 1, 1), 0.0)
+    X[:, 17] = np.minimum(nb - 1 - blk, 10) / 10
+    X[:, 18] = np.minimum(blk, 10) / 10
+    X[:, 19] = blk == 0
+    X[:, 20] = blk == nb - 1
+    X[:, 21] = np.concatenate([b.topic for b in bs])
+    X[:, 22] = np.concatenate([b.title_sim for b in bs])
+    keys = [k for b in bs for k in b.unit_keys]
+    X[:, 23] = [bool(st.whole[i]) and i != first[d] and keys[i] == keys[first[d]] for i, d in enumerate(doc.tolist())]
+    X[:, 26] = nb == 1
+    # word scores: max/mean promo, max/mean boilerplate, share of promo-ish words
+    P = W[ok]
+    for j, col in ((28, PROMO), (30, BOILER)):
+        mx = np.zeros(n, dtype=np.float32)
+        np.maximum.at(mx, u, P[:, col])
+        X[:, j] = mx
+        X[:, j + 1] = mean(P[:, col])
+    X[:, 32] = mean((P[:, PROMO] > 0.5).astype(np.float32))
+    return X
+
+
 def context_features(dense: np.ndarray, P1: np.ndarray, st: Stack) -> np.ndarray:
     """Stage-2 input for every unit of a batch: dense features, own and neighbouring (±2, same
     document) stage-1 probabilities, whether the neighbour shares the block and spans a whole
@@ -350,12 +406,17 @@ def candidates(W: np.ndarray, since: np.ndarray, st: Stack) -> np.ndarray:
     signal, and they are everywhere."""
     if not len(W):
         return np.zeros(0, dtype=np.int64)
-    j = np.maximum(W[:, PROMO], W[:, BOILER])
+    # promo-looking words, and furniture markers (common words that merely occur in furniture,
+    # "pemerintah", "sekolah", score in between and trigger nothing)
+    j = np.where(W[:, BOILER] >= MARKER_MIN, 1.0, W[:, PROMO])
     j = np.where((st.tok_flags[:, _STOP] > 0) | (st.tok_flags[:, _DIGIT] > 0), 0.0, j)
     m = j.copy()
     for k in (-1, 1):
         m = np.maximum(m, _take(j, _neighbour(st.tok_doc, k)))
-    return np.nonzero((m >= CANDIDATE_MIN) | (since <= MAX_AFTER_MARKER))[0]
+    # tokens after a marker matter only where furniture can be glued into running text
+    unit_len = np.bincount(st.tok_unit[st.tok_unit >= 0], minlength=len(st.unit_doc))
+    long_unit = (st.tok_unit >= 0) & (unit_len[np.maximum(st.tok_unit, 0)] >= MIN_GLUED_UNIT)
+    return np.nonzero((m >= CANDIDATE_MIN) | ((since <= MAX_AFTER_MARKER) & long_unit))[0]
 
 
 def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, since: np.ndarray) -> np.ndarray:
@@ -503,10 +564,6 @@ class FilterModel(BaseEstimator):
         for i, b in enumerate(bs):
             b.topic, b.title_sim = topic[nun[i]:nun[i + 1]], title[nun[i]:nun[i + 1]]
 
-    def dense(self, b: Base, W: np.ndarray) -> np.ndarray:
-        return dense_unit_features(b.units, b.unit_keys, b.tok_unit, b.tok_flags, b.tok_url, b.topic, b.title_sim,
-                                   tok_stats(b.units, b.tok_unit, W))
-
     def unit_matrix(self, bs: Sequence[Base], dense: np.ndarray):
         """Stage-1 input: hashed word uni- and bigrams of each unit (l2-normalised) + scaled dense features."""
         nun = np.r_[0, np.cumsum([len(b.units) for b in bs])]
@@ -562,10 +619,10 @@ class FilterModel(BaseEstimator):
         st = Stack.of(bs)
         P1 = np.zeros((int(nun[-1]), 3), np.float32)
         if nun[-1]:
-            dense = [self.dense(b, W) for b, W in zip(bs, Ws)]
-            X1 = self.unit_matrix(bs, np.vstack(dense))
+            dense = dense_features(bs, W_all, st)
+            X1 = self.unit_matrix(bs, dense)
             P1[:, self.unit_clf_.classes_] = linear_proba(self.unit_clf_, X1)
-            X2 = context_features(np.vstack(dense), P1, st)
+            X2 = context_features(dense, P1, st)
             P2 = np.zeros_like(P1)
             P2[:, self.ctx_clf_.classes_] = self._tree_proba("ctx_clf_", X2)
             P2s = [P2[nun[i]:nun[i + 1]] for i in range(len(bs))]

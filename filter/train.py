@@ -29,7 +29,8 @@ from filter.features import CLASSES, IGNORE
 from filter.inject import JOURNALISTIC
 from filter.inject import FORMS as PROMO_FORMS
 from filter.model import (
-    Base, FilterModel, Stack, WordScorer, candidates, context_features, marker_distance, token_features,
+    Base, FilterModel, Stack, WordScorer, candidates, context_features, dense_features, marker_distance,
+    token_features,
     unit_and_token_labels,
 )
 
@@ -174,10 +175,11 @@ def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel |
 
     # 2. unit model, out of fold
     progress(f"[{time.time() - t0:.0f}s] unit model ({K} folds + final)")
-    dense = [m.dense(b, W_oof[i]) for i, b in enumerate(prep.bases)]
-    doc_of_unit = np.concatenate([np.full(len(b.units), i) for i, b in enumerate(prep.bases)])
+    st = Stack.of(prep.bases)
+    W_all = np.vstack(W_oof)
+    D = dense_features(prep.bases, W_all, st)
+    doc_of_unit = st.unit_doc
     Y = np.concatenate(prep.unit_y)
-    D = np.vstack(dense)
     m.scaler_ = StandardScaler().fit(D)
     X1 = m.unit_matrix(prep.bases, D)
     keep = Y != IGNORE
@@ -198,7 +200,6 @@ def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel |
 
     # 3. context model (stacked on stage-1 out-of-fold probabilities); content units subsampled
     progress(f"[{time.time() - t0:.0f}s] context model")
-    st = Stack.of(prep.bases)
     X2 = context_features(D, P1, st)
     kept = np.nonzero(keep)[0]
     rows, w = _subsample(Y[kept], Y[kept] != 0, m.content_rate, rs)
@@ -208,7 +209,6 @@ def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel |
 
     # 4. token model on candidate tokens (stage-1 OOF unit probabilities as context)
     progress(f"[{time.time() - t0:.0f}s] token model")
-    W_all = np.vstack(W_oof)
     since = marker_distance(st, W_all)
     cand = candidates(W_all, since, st)
     ty = np.concatenate(prep.tok_y)[cand]
@@ -280,25 +280,26 @@ def ignore_as_optional(docs: Sequence[dict]) -> list[dict]:
         for a, b in d.get("ignore", [])]} for d in docs]
 
 
-TOLERANCE = {"promo": 0.0, "boilerplate": 0.005}
+TOLERANCE = 0.005
+# of near-equal operating points: boilerplate takes the highest threshold (removing news costs
+# more than leaving a link), promotion the lowest (missed promotion on unseen templates is the
+# weak spot; the retention constraint guards the news)
+PREFER_HIGH = {"promo": False, "boilerplate": True}
 
 
 def choose_thresholds(m: FilterModel, valid: Sequence[dict], min_retention: float = 0.99,
-                      tolerance: dict[str, float] | None = None) -> dict[str, float]:
-    """Per label, among thresholds whose overall content retention stays ≥ ``min_retention``,
-    the *highest* whose F1 for that label is within ``tolerance[label]`` of the best.
-
-    Boilerplate gets a tolerance of 0.005: its F1 is flat over a wide range of thresholds, and
-    of near-equal operating points the one that keeps more content wins (removing news costs
-    more than leaving a link). Promotion gets none: missed promotion on unseen templates is
-    the weak spot, so its threshold is the F1-best. Coordinate ascent (boilerplate, promo,
-    boilerplate), since one label's threshold changes the other's retention budget.
+                      tolerance: float = TOLERANCE) -> dict[str, float]:
+    """Per label, among thresholds whose overall content retention stays ≥ ``min_retention``
+    and whose F1 for that label is within ``tolerance`` of the best, the highest
+    (boilerplate) or lowest (promo) one — see ``PREFER_HIGH``. F1 is flat over a wide range
+    of thresholds, so the tie-break decides; it encodes which error costs more. Coordinate
+    ascent (boilerplate, promo, boilerplate), since one label's threshold changes the other's
+    retention budget.
 
     The validation labels of natural documents are weak (the labeller misses some real
     boilerplate, which then counts against retention), hence 0.99 rather than stricter."""
     from filter.evaluate import evaluate
 
-    tol = {**TOLERANCE, **(tolerance or {})}
     valid = ignore_as_optional(valid)
     analyses = [a for i in range(0, len(valid), 256) for a in _analyze_batch(m, [d["text"] for d in valid[i:i + 256]])]
     grid = [round(x, 2) for x in np.arange(0.3, 0.96, 0.05)]
@@ -316,7 +317,8 @@ def choose_thresholds(m: FilterModel, valid: Sequence[dict], min_retention: floa
             scored.append((r.retention >= min_retention, f1, t))
         ok = [s for s in scored if s[0]] or scored
         top = max(s[1] for s in ok)
-        best[label] = float(max(s[2] for s in ok if s[1] >= top - tol[label]))
+        near = [s[2] for s in ok if s[1] >= top - tolerance]
+        best[label] = float(max(near) if PREFER_HIGH[label] else min(near))
     return best
 
 

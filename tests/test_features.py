@@ -125,7 +125,7 @@ def test_unit_keys_match_units_with_the_same_words():
 def test_batch_features_equal_one_document_at_a_time():
     """Stage-2 and token features of a batch never leak across document boundaries: they equal
     the features of each document computed alone."""
-    from filter.model import Stack, candidates, context_features, marker_distance, token_features
+    from filter.model import Stack, candidates, context_features, dense_features, marker_distance, token_features
 
     m = _bare_model()
     texts = ["Judul satu\nBaca juga: Berita Lain Hari Ini lalu kalimat. Slot gacor di sini.",
@@ -154,5 +154,7 @@ def test_batch_features_equal_one_document_at_a_time():
     np.testing.assert_array_equal(since, np.concatenate([marker_distance(Stack.of([b]), w) for b, w in zip(bs, W)]))
     np.testing.assert_array_equal(cand, np.concatenate(one_cand))
     np.testing.assert_allclose(X2, np.vstack(one_X2))
+    np.testing.assert_allclose(dense_features(bs, Wa, st),
+                               np.vstack([dense_features([b], w, Stack.of([b])) for b, w in zip(bs, W)]))
     np.testing.assert_allclose(XT, np.vstack(one_XT))
     assert (since[:len(bs[0].toks)] <= 25).any()           # the marker is seen in document 0

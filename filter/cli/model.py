@@ -111,12 +111,15 @@ def bench(
     docs: int = typer.Option(2000, help="Number of articles to clean."),
     model: Optional[Path] = typer.Option(None, help="Model artifact (default: the bundled one)."),
     batch: int = typer.Option(64, help="Documents per model call."),
+    repeat: int = typer.Option(3, min=1, help="Runs, each with a freshly loaded model (cold caches); the median is reported."),
     update_card: bool = typer.Option(False, help="Store the numbers in the model metadata and card."),
 ) -> None:
-    """Clean real corpus articles in one process and print docs/s, MB/s and peak memory."""
+    """Clean real corpus articles in one process and print docs/s, MB/s and peak memory
+    (median of ``--repeat`` runs: on a shared machine single runs vary by ±15%)."""
     import importlib
     import platform
     import resource
+    import statistics
 
     from filter.cleaner import DEFAULT_MODEL, Cleaner
 
@@ -131,19 +134,21 @@ def bench(
     importlib.import_module("filter.model")  # scikit-learn and friends: interpreter start-up, not the artifact
 
     import_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    cleaner = Cleaner.load(model)
-    load_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    c0 = time.process_time()
-    n = sum(1 for _ in cleaner.clean_many(texts, n_jobs=1, chunksize=batch))
-    wall = time.perf_counter() - t0
-    cpu = time.process_time() - c0
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        cleaner = Cleaner.load(model)
+        load_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        n = sum(1 for _ in cleaner.clean_many(texts, n_jobs=1, chunksize=batch))
+        runs.append((time.perf_counter() - t0, time.process_time() - c0, load_s))
+    wall, cpu, load_s = (statistics.median(x) for x in zip(*runs))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     res = {"docs": n, "mb": round(mb, 2), "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
            "docs_per_s": round(n / wall, 1), "mb_per_s": round(mb / wall, 3),
            "mb_per_cpu_s": round(mb / cpu, 3), "peak_rss_mb": round(peak, 1), "load_s": round(load_s, 3),
-           "import_s": round(import_s, 3),
+           "import_s": round(import_s, 3), "runs_mb_per_s": [round(mb / r[0], 3) for r in runs],
            "cpu": f"{platform.machine()}, 1 process"}
     typer.echo(json.dumps(res))
     if update_card:
