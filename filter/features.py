@@ -1,9 +1,11 @@
 """Featurize: turn a document into classification units and tokens with feature arrays.
 
-Units are sentences inside blocks (lines); a one-sentence line is one unit. Tokens are
-word-like runs (``\\w`` plus zero-width characters, joined by ``.-/@:`` inside, so
-domains, ``Rp3.000`` and ``COVID-19`` stay whole). Every unit and token keeps exact
-offsets into the original text; normalisation (``filter.normalize``) only feeds features.
+Units are sentences inside blocks (lines); a one-sentence line is one unit. Tokens
+(``TOKEN_RE``) are word-like runs (``\\w`` plus zero-width characters, combining marks and
+enclosed letters, joined by ``.-/@:`` inside, so domains, ``Rp3.000`` and ``COVID-19`` stay
+whole). Every unit and token keeps exact offsets into the original text; normalisation
+(``filter.normalize``) only feeds features. ``TokenVocab`` featurises each distinct token
+string once; the batch-level unit, context and token features live in ``filter.model``.
 """
 from __future__ import annotations
 
@@ -26,7 +28,6 @@ _WORDISH = rf"\w{_ZW}\u0300-\u036f\u20d0-\u20ff\u2460-\u24ff\U0001F100-\U0001F1F
 TOKEN_RE = re.compile(rf"[{_WORDISH}]+(?:[.\-/@:'’][{_WORDISH}]+)*")
 _URL_RE = re.compile(r"(?:https?://|www\.|\b[\w-]+\.(?:com|id|co|net|org|info|xyz|vip|site|online|link|ly|me|io|top|club|asia|pro|bet|live|app)\b)", re.I)
 BULLET_RE = re.compile(r"(?:[-•*–·▪►>]|\d{1,2}[.)])\s")
-_WORD_RE = re.compile(r"\w+")
 CODE_RE = re.compile(r"\(\s*[A-Za-z]{2,6}(?:\s*/\s*[A-Za-z]{2,6})*\s*\)\s*$")
 
 
@@ -79,11 +80,6 @@ def make_units(text: str) -> Units:
             whole.append(len(sents) == 1)
     i64 = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
     return Units(text, i64(starts), i64(ends), i64(blk), np.asarray(whole, dtype=bool), i64(bs), i64(be))
-
-
-def tokenize(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    end = len(text) if end is None else end
-    return [(m.start(), m.end()) for m in TOKEN_RE.finditer(text, start, end)]
 
 
 _TOPIC_WORD = re.compile(r"[^\W\d_]{3,}")

@@ -2,18 +2,21 @@
 
 Four learned parts, all scikit-learn:
 
-1. ``WordScorer`` — p(content/promo/boilerplate | word) from character n-grams, word shape
-   and identity of the *normalised* word (robust to unseen brand spellings). Scores for the
-   training vocabulary are precomputed into a table; only unseen words are featurised.
-2. Unit model (stage 1) — a linear model over hashed word n-grams of each sentence/line plus
-   dense shape, position, topicality and word-score aggregates.
+1. ``WordScorer`` — p(content/promo/boilerplate | word) from character n-grams and the shape
+   of the *normalised* word (no identity feature, so unseen brand spellings score by their
+   form). Scores for the training vocabulary are precomputed into a table.
+2. Unit model (stage 1) — a linear model over hashed word uni- and bigrams of each
+   sentence/line (with a placeholder for brand-shaped words) plus dense shape, position,
+   topicality and word-score aggregates (``dense_features``).
 3. Context model (stage 2, stacked sequential learning) — gradient boosting over the stage-1
    *out-of-fold* probabilities of the unit and its neighbours plus the dense features.
-4. Token model — gradient boosting over word scores in a ±3 window, token shape and the
-   unit's context probabilities: finds promotion inserted *inside* a content sentence.
+4. Token model — gradient boosting over word scores in a ±3 window, token shape, the unit's
+   stage-1 probabilities and the distance from the last furniture marker: finds promotion
+   inserted *inside* a content sentence and furniture glued into flattened text.
 
-``analyze`` runs the models on a text; ``decode`` turns probabilities into spans for given
-per-label thresholds (so thresholds can be swept without re-running the models).
+Features are computed for a whole batch at once (``Stack``); ``analyze_many`` runs the
+models, ``decode`` turns probabilities into spans for given per-label thresholds (so
+thresholds can be swept without re-running the models).
 """
 from __future__ import annotations
 
