@@ -91,8 +91,9 @@ class TokenVocab:
 
     Per id: the normalised form, the intrinsic shape flags, a 32-bit hash of the normalised
     form (unit n-gram features and duplicate detection), a topic-word column (``-1`` for
-    stopwords, numbers and short words) and whether it looks like a URL or domain. Word-scorer probabilities are cached per id too.
-    A corpus repeats most of its words, so featurising a token is mostly one dict lookup.
+    stopwords, numbers and short words) and whether it looks like a URL or domain; word-scorer
+    probabilities are cached per id too. A corpus repeats most of its words, so featurising a
+    token is mostly one dict lookup.
     """
 
     def __init__(self, lexicon: frozenset[str], stopwords: frozenset[str], max_size: int = 1_000_000):
@@ -144,10 +145,10 @@ class TokenVocab:
         self.norm += norms
         self.flags = np.vstack([self.flags, np.array(
             [intrinsic_flags(w, n, self.lexicon, self.stopwords) for w, n in zip(new, norms)], dtype=np.float32)])
-        self.hash = np.r_[self.hash, np.array([murmurhash3_32(n, positive=True) for n in norms], dtype=np.uint64)]
-        topic = [murmurhash3_32(n, positive=True) % TOPIC_FEATURES
-                 if n not in self.stopwords and _TOPIC_WORD.fullmatch(n) else -1 for n in norms]
-        self.topic_col = np.r_[self.topic_col, np.array(topic, dtype=np.int64)]
+        h = np.array([murmurhash3_32(n, positive=True) for n in norms], dtype=np.uint64)
+        self.hash = np.r_[self.hash, h]
+        topic_word = np.array([n not in self.stopwords and _TOPIC_WORD.fullmatch(n) is not None for n in norms])
+        self.topic_col = np.r_[self.topic_col, np.where(topic_word, h % TOPIC_FEATURES, -1).astype(np.int64)]
         self.url = np.r_[self.url, np.array([bool(_URL_RE.search(w)) for w in new], dtype=bool)]
         self.word_proba = np.vstack([self.word_proba, np.zeros((len(new), len(CLASSES)), np.float32)])
         self.has_proba = np.r_[self.has_proba, np.zeros(len(new), dtype=bool)]

@@ -163,11 +163,10 @@ class Base:
     tok_unit: np.ndarray                       # unit of every token (-1: none)
     tok_flags: np.ndarray
     tok_url: np.ndarray                        # URL- or domain-like tokens
+    tok_topic: np.ndarray                      # topic-word column of every token (-1: not one)
     unit_keys: list[bytes]                     # equal for units with the same normalised words
     spaced: list[tuple[int, int, int, int, str]]  # spaced-letter runs ("s l o t"): unit, hash of the
                                                # joined word, first and last token, the word
-    topic: np.ndarray
-    title_sim: np.ndarray
 
 
 @dataclass
@@ -355,8 +354,12 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
     X[:, 18] = np.minimum(blk, 10) / 10
     X[:, 19] = blk == 0
     X[:, 20] = blk == nb - 1
-    X[:, 21] = np.concatenate([b.topic for b in bs])
-    X[:, 22] = np.concatenate([b.title_sim for b in bs])
+    # topicality: each unit's bag of topic words against the rest of its document and its first unit
+    cols = np.concatenate([b.tok_topic for b in bs])[ok]
+    r, c, v = l2_rows(u[cols >= 0], cols[cols >= 0], n)
+    is_first = np.zeros(n, dtype=bool)
+    is_first[first[np.diff(st.unit_off) > 0]] = True
+    X[:, 21], X[:, 22] = topicality(r, c, v, doc, is_first, n)
     keys = [k for b in bs for k in b.unit_keys]
     X[:, 23] = [bool(st.whole[i]) and i != first[d] and keys[i] == keys[first[d]] for i, d in enumerate(doc.tolist())]
     X[:, 26] = nb == 1
@@ -542,56 +545,35 @@ class FilterModel(BaseEstimator):
             tok_hash = vocab.hash[ids]
             flags = token_flags(text, se, vocab.flags[ids], tok_unit)
             out.append(Base(u, se, ids, [vocab.norm[i] for i in ids.tolist()], tok_hash, tok_unit, flags,
-                            vocab.url[ids], _unit_keys(u, se[:, 0], tok_hash), _spaced_runs(se, ids, tok_unit, vocab),
-                            np.zeros(len(u)), np.zeros(len(u))))
-        self._topicality(out)
+                            vocab.url[ids], vocab.topic_col[ids], _unit_keys(u, se[:, 0], tok_hash),
+                            _spaced_runs(se, ids, tok_unit, vocab)))
         return out
 
     def base(self, text: str) -> Base:
         return self.bases([text])[0]
 
-    def _topicality(self, bs: list[Base]) -> None:
-        """Fill ``topic`` and ``title_sim`` of every base (one vectorised pass for the batch)."""
-        vocab = self.vocab()
-        nun = np.r_[0, np.cumsum([len(b.units) for b in bs])]
-        ids = np.concatenate([b.tok_ids for b in bs]) if bs else np.zeros(0, np.int64)
-        rows = np.concatenate([np.where(b.tok_unit >= 0, b.tok_unit + nun[i], -1) for i, b in enumerate(bs)]) \
-            if bs else np.zeros(0, np.int64)
-        cols = vocab.topic_col[ids]
-        keep = (rows >= 0) & (cols >= 0)
-        r, c, v = l2_rows(rows[keep], cols[keep], int(nun[-1]))
-        doc = np.repeat(np.arange(len(bs)), np.diff(nun))
-        first = np.zeros(int(nun[-1]), dtype=bool)
-        first[nun[:-1][np.diff(nun) > 0]] = True
-        topic, title = topicality(r, c, v, doc, first, int(nun[-1]))
-        for i, b in enumerate(bs):
-            b.topic, b.title_sim = topic[nun[i]:nun[i + 1]], title[nun[i]:nun[i + 1]]
-
-    def unit_matrix(self, bs: Sequence[Base], dense: np.ndarray):
+    def unit_matrix(self, bs: Sequence[Base], st: Stack, dense: np.ndarray):
         """Stage-1 input: hashed word uni- and bigrams of each unit (l2-normalised) + scaled dense features."""
-        nun = np.r_[0, np.cumsum([len(b.units) for b in bs])]
-        R, H = [], []
-        for i, b in enumerate(bs):
-            rows = np.where(b.tok_unit >= 0, b.tok_unit + nun[i], -1)
-            h = b.tok_hash
-            pair = (rows[1:] == rows[:-1]) & (rows[1:] >= 0)
-            R += [rows[rows >= 0], rows[1:][pair]]
-            H += [h[rows >= 0], _bigram(h[:-1][pair], h[1:][pair])]
-            # letter+digit words (brand-shaped) also count as one placeholder word, so "daftar
-            # <brand> sekarang" generalises to brands never seen in training
-            mixed = (b.tok_flags[:, 0] > 0) & (rows >= 0)
-            if mixed.any():
-                hp = np.where(mixed, _PLACEHOLDER, h)
-                near = pair & (mixed[1:] | mixed[:-1])
-                R += [rows[mixed], rows[1:][near]]
-                H += [hp[mixed], _bigram(hp[:-1][near], hp[1:][near])]
-            if b.spaced:
-                R.append(np.array([r[0] for r in b.spaced], np.int64) + nun[i])
-                H.append(np.array([r[1] for r in b.spaced], np.uint64))
-        n = int(nun[-1])
-        rows = np.concatenate(R) if R else np.zeros(0, np.int64)
-        cols = (np.concatenate(H) % np.uint64(self.unit_features)).astype(np.int64) if H else np.zeros(0, np.int64)
-        r, c, v = l2_rows(rows, cols, n)
+        rows = st.tok_unit
+        h = np.concatenate([b.tok_hash for b in bs]) if bs else np.zeros(0, np.uint64)
+        pair = (rows[1:] == rows[:-1]) & (rows[1:] >= 0)
+        R = [rows[rows >= 0], rows[1:][pair]]
+        H = [h[rows >= 0], _bigram(h[:-1][pair], h[1:][pair])]
+        # letter+digit words (brand-shaped) also count as one placeholder word, so "daftar
+        # <brand> sekarang" generalises to brands never seen in training
+        mixed = (st.tok_flags[:, 0] > 0) & (rows >= 0) if len(rows) else np.zeros(0, bool)
+        if mixed.any():
+            hp = np.where(mixed, _PLACEHOLDER, h)
+            near = pair & (mixed[1:] | mixed[:-1])
+            R += [rows[mixed], rows[1:][near]]
+            H += [hp[mixed], _bigram(hp[:-1][near], hp[1:][near])]
+        spaced = [(r[0] + st.unit_off[i], r[1]) for i, b in enumerate(bs) for r in b.spaced]
+        if spaced:
+            R.append(np.array([x for x, _ in spaced], np.int64))
+            H.append(np.array([x for _, x in spaced], np.uint64))
+        n = len(st.unit_doc)
+        cols = (np.concatenate(H) % np.uint64(self.unit_features)).astype(np.int64)
+        r, c, v = l2_rows(np.concatenate(R), cols, n)
         Xw = sp.csr_matrix((v, (r, c)), shape=(n, self.unit_features))
         Xd = sp.csr_matrix(self.scaler_.transform(dense))
         return sp.hstack([Xw, Xd], format="csr")
@@ -623,7 +605,7 @@ class FilterModel(BaseEstimator):
         P1 = np.zeros((int(nun[-1]), 3), np.float32)
         if nun[-1]:
             dense = dense_features(bs, W_all, st)
-            X1 = self.unit_matrix(bs, dense)
+            X1 = self.unit_matrix(bs, st, dense)
             P1[:, self.unit_clf_.classes_] = linear_proba(self.unit_clf_, X1)
             X2 = context_features(dense, P1, st)
             P2 = np.zeros_like(P1)
@@ -754,9 +736,9 @@ class FilterModel(BaseEstimator):
                 s = int(b.toks[i0, 0])
                 e = int(b.toks[i1 - 1, 1])
                 score = float(np.mean([pr[run_lab] for pr in (a.cand_proba[pos[t]] for t in run)]))
-                kind = "inline_brand" if run_lab == PROMO and any(
-                    any(c.isdigit() for c in w) or len(w) >= 4 and w not in self.lexicon_ for w in words[:1]) \
-                    else ("keyword_substitution" if run_lab == PROMO else "inline")
+                first = words[0]   # a run opened by a brand-like word (digits, or not a promo term)
+                brand = any(c.isdigit() for c in first) or (len(first) >= 4 and first not in self.lexicon_)
+                kind = "inline" if run_lab == BOILER else ("inline_brand" if brand else "keyword_substitution")
                 out.append(Span(s, e, CLASSES[run_lab], kind, score))
 
         pos = {int(t): j for j, t in enumerate(a.cand)}
