@@ -676,11 +676,17 @@ def _plan_duplicate(h: _Host, lay: _Layout, f: _Filler, fam: BoilerplateFamily,
     first_free = not h.is_span_block(b0)
     if first_free and ((title and _same(first, title)) or (not title and _headline_like(first))):
         f.hosttitle = _sanitize(first)
+        lines = f.fill(rng.choice(fam.templates))
+        if not lines:
+            return None
+        # a family placed at "lead" repeats the headline after the lead paragraph half the time
+        later = [s for s in lay.sites("lead", rng) if s.pos > 0] if "lead" in fam.places and rng.random() < 0.5 else []
+        if later:
+            return [(rng.choice(later), lines, False)]
         p = lay.line_start(1)
         if p is None:
             return None
-        lines = f.fill(rng.choice(fam.templates))
-        return [(_Site(p, "line", lay.starts[p], rank=rng.choice((5, 15))), lines, False)] if lines else None
+        return [(_Site(p, "line", lay.starts[p], rank=rng.choice((5, 15))), lines, False)]
     if not title or len(title) < 10:
         return None
     f.hosttitle = title
