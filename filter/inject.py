@@ -45,6 +45,7 @@ OBFUSCATION_KINDS = ("styled_unicode", "zero_width", "spaced_letters", "leetspea
 _FORM_WEIGHTS = {"inline_brand": 0.32, "injected_paragraph": 0.24, "promo_sentence": 0.22,
                  "promo_line": 0.12, "keyword_substitution": 0.10}
 OBFUSCATION_RATE = 0.30
+SAME_BRAND_RATE = 0.5   # later insertions in a document reuse its first brand (one client per injected page)
 _STRONG = frozenset("""slot slots gacor togel toto maxwin jackpot scatter rtp link daftar login bonus
 deposit depo wd jp situs judi casino poker bet spin cuan hoki pola alternatif resmi terbaru jepe 4d
 server akun bocoran live parlay freebet cashback mahjong olympus bandar agen""".split())
@@ -358,13 +359,16 @@ def _noun_phrases(phrases: list[str]) -> list[str]:
 
 
 class _Filler:
-    """Fills template slots for one document (one brand per insertion)."""
+    """Fills template slots for one document. Spam injected into one page usually promotes
+    one client, so after the first insertion a brand is the document's first brand with
+    probability SAME_BRAND_RATE (written in a fresh case and obfuscation)."""
 
     def __init__(self, host: _Host, bank: PromoBank, rng: random.Random, title: str | None):
         self.host, self.bank, self.rng, self.title = host, bank, rng, title
         self.phrases = _phrases(bank.keywords)
         self.nouns = _noun_phrases(self.phrases)
         self._topic: str | None = None
+        self._first_brand: str | None = None
 
     def topic(self) -> str:
         if self._topic is None:
@@ -373,7 +377,14 @@ class _Filler:
 
     def brand(self, obf_ok: bool = True) -> tuple[str, str, str]:
         """(plain name, displayed name, obfuscation kind)."""
-        name = _brand(self.bank, self.rng)
+        if self._first_brand is not None and self.rng.random() < SAME_BRAND_RATE:
+            name = self._first_brand
+            if self.rng.random() < 0.3:
+                name = name.upper() if not name.isupper() else name[:1] + name[1:].lower()
+        else:
+            name = _brand(self.bank, self.rng)
+            if self._first_brand is None:
+                self._first_brand = name
         if obf_ok and self.rng.random() < OBFUSCATION_RATE:
             shown, kind = _obfuscate_brand(name, self.rng)
             return name, shown, kind

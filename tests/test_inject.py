@@ -131,6 +131,21 @@ def test_all_forms_and_obfuscations_occur(bank):
     assert len(fams) >= 12
 
 
+def test_later_insertions_often_promote_the_first_brand(bank):
+    """One client per injected page: documents with several brand insertions repeat the first
+    brand (in some case) about SAME_BRAND_RATE of the time, and not always."""
+    from filter.inject import SAME_BRAND_RATE
+
+    later = repeats = 0
+    for seed in range(400):
+        brands = [b for b in inject_promo(HOST, _host_spans(HOST), bank, random.Random(seed)).brands if b]
+        for b in brands[1:]:
+            later += 1
+            repeats += b.lower() == brands[0].lower()
+    assert later > 100
+    assert SAME_BRAND_RATE - 0.15 < repeats / later < SAME_BRAND_RATE + 0.15
+
+
 def test_flattened_host_gets_no_newlines(bank):
     flat = HOST.replace("\n\n", " ")
     for seed in range(100):
