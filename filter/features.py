@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+from scipy import sparse
 
 from filter.segment import blocks, sentences
 
@@ -158,7 +159,7 @@ class TokenVocab:
         if scorer is not self.scorer:
             self.has_proba[:] = False
             self.scorer = scorer
-        todo = np.unique(ids[~self.has_proba[ids]])
+        todo, = sorted_unique(ids[~self.has_proba[ids]])
         if len(todo):
             self.word_proba[todo] = scorer.predict_proba([self.norm[i] for i in todo])
             self.has_proba[todo] = True
@@ -205,10 +206,27 @@ DENSE_NAMES = (
     "whole_block", "log_units_in_block", "pos_in_block", "block_pos", "from_end", "from_start",
     "first_block", "last_block", "topicality", "title_sim", "dup_title", "dup_count", "editor_code",
     "flattened", "rel_len", "tok_promo_max", "tok_promo_mean", "tok_boiler_max", "tok_boiler_mean",
-    "tok_promo_n",
+    "tok_promo_n", "doc_gamble_other", "doc_gamble_units_other", "earlier_copy", "next_sim", "prev_sim",
 )
 # columns of the token flag matrix averaged per unit: (dense column, flag column)
 FLAG_MEANS = ((2, 0), (3, 2), (4, 1), (9, 10), (11, 3), (12, 4))
+
+
+def sorted_unique(a: np.ndarray, counts: bool = False, inverse: bool = False) -> list[np.ndarray]:
+    """``np.unique`` of an integer array by sorting: [keys, counts?, inverse?]. (numpy 2's
+    hash-based ``np.unique`` is ~15× slower on the int64 keys used here.)"""
+    order = np.argsort(a, kind="stable") if inverse else None
+    srt = a[order] if inverse else np.sort(a)
+    first = np.ones(len(srt), dtype=bool)
+    first[1:] = srt[1:] != srt[:-1]
+    out = [srt[first]]
+    if counts:
+        out.append(np.diff(np.r_[np.nonzero(first)[0], len(srt)]))
+    if inverse:
+        inv = np.empty(len(a), dtype=np.intp)
+        inv[order] = np.cumsum(first) - 1
+        out.append(inv)
+    return out
 
 
 def topicality(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, doc: np.ndarray,
@@ -225,9 +243,10 @@ def topicality(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, doc: np.nda
     if not len(rows):
         return topic, title
     d = doc[rows]
-    keys, inv = np.unique(d * (int(cols.max()) + 1) + cols, return_inverse=True)
+    keys, inv = sorted_unique(d * (int(cols.max()) + 1) + cols, inverse=True)
     total = np.bincount(inv, weights=vals)                        # per (doc, column)
-    key_doc = d[np.unique(inv, return_index=True)[1]]
+    key_doc = np.empty(len(keys), dtype=d.dtype)
+    key_doc[inv] = d                                              # a key lies in one document
     total_sq = np.bincount(key_doc, weights=total * total, minlength=int(doc.max()) + 1)
     dots = np.bincount(rows, weights=vals * total[inv], minlength=n_rows)
     self_dots = np.bincount(rows, weights=vals * vals, minlength=n_rows)
@@ -242,13 +261,27 @@ def topicality(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, doc: np.nda
     return np.clip(topic, 0, 1), np.clip(title, 0, 1)
 
 
+def neighbour_similarity(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, doc: np.ndarray,
+                         n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit: cosine similarity to the next and to the previous unit of its document (l2
+    rows as COO entries, as for ``topicality``). A subheading shares words with the paragraph
+    it introduces; a related-link title or an injected line does not."""
+    nxt = np.zeros(n_rows)
+    if len(rows):
+        M = sparse.csr_matrix((vals, (rows, cols)), shape=(n_rows, int(cols.max()) + 1))
+        dots = np.asarray(M[:-1].multiply(M[1:]).sum(axis=1)).ravel()
+        nxt[:-1] = np.where(doc[:-1] == doc[1:], dots, 0.0)
+    prv = np.r_[0.0, nxt[:-1]] if n_rows else nxt
+    return np.clip(nxt, 0, 1), np.clip(prv, 0, 1)
+
+
 def l2_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bag-of-features counts from (row, column) occurrences, l2-normalised per row, as COO
     entries with one entry per distinct (row, column)."""
     if not len(rows):
         return rows, cols, np.zeros(0)
     width = int(cols.max()) + 1
-    keys, counts = np.unique(rows * width + cols, return_counts=True)
+    keys, counts = sorted_unique(rows * width + cols, counts=True)
     r, c = keys // width, keys % width
     v = counts.astype(np.float64)
     norm = np.sqrt(np.bincount(r, weights=v * v, minlength=n_rows))

@@ -9,10 +9,13 @@ Four learned parts, all scikit-learn:
    sentence/line (with a placeholder for brand-shaped words) plus dense shape, position,
    topicality and word-score aggregates (``dense_features``).
 3. Context model (stage 2, stacked sequential learning) — gradient boosting over the stage-1
-   *out-of-fold* probabilities of the unit and its neighbours plus the dense features.
+   *out-of-fold* probabilities of the unit and its neighbours, the neighbours' promo word
+   scores, and the dense features (incl. how much the rest of the document is about
+   gambling, similarity to the neighbouring units, an earlier copy near the top).
 4. Token model — gradient boosting over word scores in a ±3 window, token shape, the unit's
-   stage-1 probabilities and the distance from the last furniture marker: finds promotion
-   inserted *inside* a content sentence and furniture glued into flattened text.
+   stage-1 probabilities, the distance from the last furniture marker, how much the rest of
+   the document is about gambling and in how many other units the word recurs: finds
+   promotion inserted *inside* a content sentence and furniture glued into flattened text.
 
 Features are computed for a whole batch at once (``Stack``); ``analyze_many`` runs the
 models, ``decode`` turns probabilities into spans for given per-label thresholds (so
@@ -21,6 +24,7 @@ thresholds can be swept without re-running the models).
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -35,7 +39,7 @@ from sklearn.linear_model import SGDClassifier
 
 from filter.features import (
     BULLET_RE, CLASSES, CODE_RE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
-    coverage_labels, l2_rows, make_units, token_flags, topicality,
+    coverage_labels, l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
 )
 from filter.normalize import deleet, normalize
 from filter.spans import Span
@@ -49,6 +53,11 @@ MAX_AFTER_MARKER = 25  # tokens after a marker the token model looks at (a glued
 TAKEOVER_SHARE = 0.3       # a sentence at least this share inline promotion ...
 TAKEOVER_MAX_TOKENS = 40   # ... and at most this long is removed whole
 MIN_INLINE_BOILER = 2  # shortest run of words decoded as furniture glued into running text
+TITLE_MIN = 0.1      # a glued headline continues over title-like words at least this likely furniture
+TITLE_FUNCTION_WORDS = frozenset("di ke dari dan yang untuk pada dengan atau dalam oleh sebagai hingga "
+                                 "sampai agar bagi soal usai jelang vs".split())
+_GAMBLING_WORD = re.compile(r"judi|judol|togel|kasino|casino|taruhan|bandar|slot")
+GAMBLING_STORY_SHARE = 0.6  # a story with gambling words in this share of its other content units is about gambling
 MIN_GLUED_UNIT = 15   # boilerplate token runs only inside units of at least this many tokens
 KIND_MIN = 0.05       # boilerplate kinds are predicted for units at least this likely boilerplate
 SMALL_BATCH = 64      # below this many rows, boosted trees run through filter.trees
@@ -254,6 +263,7 @@ class Stack:
     tok_flags: np.ndarray
     unit_off: np.ndarray        # first unit of each document (n_docs + 1)
     tok_off: np.ndarray         # first token of each document (n_docs + 1)
+    tok_hash: np.ndarray        # hash of every token's normalised form
 
     @classmethod
     def of(cls, bases: Sequence[Base]) -> "Stack":
@@ -269,7 +279,7 @@ class Stack:
                    cat([b.units.whole for b in bases], bool), tok_doc,
                    np.where(tu >= 0, tu + unit_off[:-1][tok_doc], -1),
                    np.vstack([b.tok_flags for b in bases]) if len(bases) else np.zeros((0, 0), np.float32),
-                   unit_off, tok_off)
+                   unit_off, tok_off, cat([b.tok_hash for b in bases], np.uint32))
 
 
 def _neighbour(group: np.ndarray, k: int, rows: np.ndarray | None = None) -> np.ndarray:
@@ -292,6 +302,70 @@ def _doc_promo_max(P1: np.ndarray, st: Stack) -> np.ndarray:
     out = np.zeros(len(st.unit_off) - 1, dtype=np.float32)
     np.maximum.at(out, st.unit_doc, P1[:, PROMO])
     return out
+
+
+_LEX, _STOPF, _DIGITF = SHAPE_FLAGS.index("lexicon"), SHAPE_FLAGS.index("stop"), SHAPE_FLAGS.index("digit")
+_CAP, _ALLCAPS = SHAPE_FLAGS.index("cap"), SHAPE_FLAGS.index("allcaps")
+_PROMO_MAX, _PROMO_N = DENSE_NAMES.index("tok_promo_max"), DENSE_NAMES.index("tok_promo_n")
+
+
+def gamble_context(st: Stack, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit: how much the *rest* of its document is about gambling, as the share of the
+    other units' words that are gambling words (promo lexicon, or scoring promo >= 0.5) and
+    the share of the other units holding one. A gambling sentence in a story about gambling
+    is news; the same sentence in a story about a ministerial visit is injected."""
+    n = len(st.unit_doc)
+    ok = st.tok_unit >= 0
+    u = st.tok_unit[ok]
+    F = st.tok_flags[ok]
+    g = ((F[:, _LEX] > 0) | (W[ok, PROMO] >= 0.5)) & (F[:, _STOPF] == 0) & (F[:, _DIGITF] == 0)
+    gu = np.bincount(u, weights=g, minlength=n)
+    nu = np.bincount(u, minlength=n).astype(np.float64)
+    nd = len(st.unit_off) - 1
+    doc = st.unit_doc
+    gd = np.bincount(doc, weights=gu, minlength=nd)[doc]
+    td = np.bincount(doc, weights=nu, minlength=nd)[doc]
+    has = (gu > 0).astype(np.float64)
+    hd = np.bincount(doc, weights=has, minlength=nd)[doc]
+    units = np.diff(st.unit_off)[doc]
+    return ((gd - gu) / np.maximum(td - nu, 1)).astype(np.float32), ((hd - has) / np.maximum(units - 1, 1)).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _gambling_word(word: str) -> bool:
+    return _GAMBLING_WORD.search(word) is not None
+
+
+def gambling_story(a: "Analysis") -> np.ndarray:
+    """Per unit: whether at least GAMBLING_STORY_SHARE of the document's *other content*
+    units (stage-2 content ≥ 0.5) hold a gambling word (promo lexicon, scoring promo ≥ 0.5,
+    or gambling journalism: "perjudian", "taruhan", "kasino"): the story is about gambling."""
+    b = a.base
+    n = len(b.units)
+    ok = b.tok_unit >= 0
+    F = b.tok_flags[ok]
+    g = ((F[:, _LEX] > 0) | (a.tok_word_proba[ok, PROMO] >= 0.5)) & (F[:, _STOPF] == 0) & (F[:, _DIGITF] == 0)
+    g |= np.array([_gambling_word(w) for w, o in zip(b.tok_norm, ok) if o], dtype=bool)
+    has = np.bincount(b.tok_unit[ok], weights=g, minlength=n) > 0
+    content = a.unit_proba[:, 0] >= 0.5 if n else np.zeros(0, dtype=bool)
+    hc = has & content
+    share = (hc.sum() - hc) / np.maximum(content.sum() - content, 1)
+    return share >= GAMBLING_STORY_SHARE
+
+
+def token_repeats(st: Stack, idx: np.ndarray) -> np.ndarray:
+    """For tokens ``idx``: in how many *other* units of the document the same word occurs
+    (capped at 3, scaled to 0..1)."""
+    ok = np.nonzero(st.tok_unit >= 0)[0]
+    if not len(idx) or not len(ok):
+        return np.zeros(len(idx), dtype=np.float32)
+    h = st.tok_hash.astype(np.int64)
+    pairs, = sorted_unique(st.tok_unit[ok] << 32 | h[ok])            # distinct (unit, word)
+    words, per_word = sorted_unique(st.unit_doc[pairs >> 32] << 32 | (pairs & 0xFFFFFFFF), counts=True)
+    key = st.tok_doc[idx].astype(np.int64) << 32 | h[idx]
+    pos = np.minimum(np.searchsorted(words, key), len(words) - 1)
+    units = np.where(words[pos] == key, per_word[pos], 1)
+    return (np.minimum(units - 1, 3) / 3).astype(np.float32)
 
 
 def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
@@ -321,7 +395,7 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
     med[med == 0] = 1.0
     X[:, 27] = np.log((lens + 1) / (med[doc] + 1))
     # one pass over the units for what needs their text
-    last, bullet, code, dups = [], [], [], []
+    last, bullet, code, dups, earlier = [], [], [], [], []
     for b in bs:
         text = b.units.text
         for s_, e_ in zip(b.units.starts.tolist(), b.units.ends.tolist()):
@@ -330,7 +404,9 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
             bullet.append(BULLET_RE.match(text, s_, s_ + 4) is not None)
             code.append(c == ")" and e_ - s_ < 400 and CODE_RE.search(text, s_, e_) is not None)
         counts: dict[bytes, int] = {}
+        top = {key for key, blk in zip(b.unit_keys, b.units.block.tolist()) if blk < 5}
         for key in b.unit_keys:
+            earlier.append(key in counts and key in top)
             counts[key] = counts.get(key, 0) + 1
         dups += [min(counts[key] - 1, 3) for key in b.unit_keys]
     X[:, 5] = [c in ".!?\"”’'…)" for c in last]
@@ -338,6 +414,7 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
     X[:, 7] = bullet
     X[:, 25] = code
     X[:, 24] = dups
+    X[:, 35] = earlier   # a copy of the unit appears earlier, in the first five blocks (a repeated headline)
     tok_url = np.concatenate([b.tok_url for b in bs])
     X[:, 8] = np.bincount(u, weights=tok_url[ok], minlength=n) > 0
     # position: blocks are numbered across the batch; local numbers per document
@@ -360,6 +437,7 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
     is_first = np.zeros(n, dtype=bool)
     is_first[first[np.diff(st.unit_off) > 0]] = True
     X[:, 21], X[:, 22] = topicality(r, c, v, doc, is_first, n)
+    X[:, 36], X[:, 37] = neighbour_similarity(r, c, v, doc, n)
     keys = [k for b in bs for k in b.unit_keys]
     X[:, 23] = [bool(st.whole[i]) and i != first[d] and keys[i] == keys[first[d]] for i, d in enumerate(doc.tolist())]
     X[:, 26] = nb == 1
@@ -371,18 +449,21 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
         X[:, j] = mx
         X[:, j + 1] = mean(P[:, col])
     X[:, 32] = mean((P[:, PROMO] > 0.5).astype(np.float32))
+    X[:, 33], X[:, 34] = gamble_context(st, W)
     return X
 
 
 def context_features(dense: np.ndarray, P1: np.ndarray, st: Stack) -> np.ndarray:
     """Stage-2 input for every unit of a batch: dense features, own and neighbouring (±2, same
-    document) stage-1 probabilities, whether the neighbour shares the block and spans a whole
+    document) stage-1 probabilities and promo word scores (a brand next door), whether the neighbour shares the block and spans a whole
     block, and document aggregates (max promo, mean boilerplate)."""
     cols = [dense, P1]
     whole = st.whole.astype(np.float32)[:, None]
+    words = dense[:, [_PROMO_MAX, _PROMO_N]]
     for k in (-2, -1, 1, 2):
         j = _neighbour(st.unit_doc, k)
         cols.append(_take(P1, j))
+        cols.append(_take(words, j))
         cols.append(((j >= 0) & (st.block[np.maximum(j, 0)] == st.block))[:, None].astype(np.float32))
         cols.append(_take(whole, j))
     nd = len(st.unit_off) - 1
@@ -428,7 +509,8 @@ def candidates(W: np.ndarray, since: np.ndarray, st: Stack) -> np.ndarray:
 def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, since: np.ndarray) -> np.ndarray:
     """Token-model input for tokens ``idx`` of a batch: distance from the last furniture marker
     and the share of capitalised words since it, ±3 word scores, shapes of ±1, the unit's
-    stage-1 probabilities, whether it spans its block, and the document's max promo."""
+    stage-1 probabilities, whether it spans its block, the document's max promo, how much
+    the rest of the document is about gambling, and in how many other units the word recurs."""
     caps = np.r_[0.0, np.cumsum(st.tok_flags[:, 2])]
     d = since[idx]
     start = np.maximum(idx - np.minimum(d, MAX_AFTER_MARKER), 0)
@@ -448,6 +530,9 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     cols.append(_take(P1, unit))
     cols.append(_take(st.whole.astype(np.float32)[:, None], unit))
     cols.append(_doc_promo_max(P1, st)[doc][:, None])
+    g_tok, g_units = gamble_context(st, W)
+    cols.append(np.column_stack([_take(g_tok[:, None], unit)[:, 0], _take(g_units[:, None], unit)[:, 0],
+                                 token_repeats(st, idx)]))
     return np.hstack(cols).astype(np.float32)
 
 
@@ -677,7 +762,13 @@ class FilterModel(BaseEstimator):
             covered_units = set()
         # inline token runs inside content units; spaced-out brand names ("A L E X I S 1 7")
         spans += self._token_spans(a, th, covered_units)
-        spans += self._spaced_spans(a, th, covered_units, spans)
+        spans = self._follow_titles(a, spans)
+        # a spaced-out brand wins over token runs inside it ("J P" scored as furniture)
+        inline = ("inline", "inline_brand", "keyword_substitution")
+        spaced = self._spaced_spans(a, th, covered_units, [x for x in spans if x.kind not in inline])
+        spans = [x for x in spans if not (x.kind in inline and x.label != "promo"
+                                          and any(y.start < x.end and x.start < y.end for y in spaced))]
+        spans += spaced
         spans = self._propagate(a, spans, th)
         spans = self._takeover(a, spans)
         spans = attach_whitespace(text, spans, whole)
@@ -730,6 +821,10 @@ class FilterModel(BaseEstimator):
                     return  # numbers alone ("5,2 persen") are never promotion or furniture
                 if run_lab == BOILER and len(run) < MIN_INLINE_BOILER:
                     return
+                if run_lab == PROMO and about_gambling(b.tok_unit[run[0]]) and not any(
+                        any(c.isdigit() for c in w) or (w not in self.lexicon_ and a.tok_word_proba[t, PROMO] >= 0.5)
+                        for t, w in zip(run, words)):
+                    return  # gambling words without a brand, in a story about gambling: journalism
                 i0, i1 = run[0], run[-1] + 1
                 if run_lab == PROMO:
                     i0, i1 = self._complete_phrase(b, i0, i1)
@@ -742,6 +837,12 @@ class FilterModel(BaseEstimator):
                 out.append(Span(s, e, CLASSES[run_lab], kind, score))
 
         pos = {int(t): j for j, t in enumerate(a.cand)}
+        story: list[np.ndarray] = []
+
+        def about_gambling(unit: int) -> bool:   # computed once, and only when a promo run needs it
+            if not story:
+                story.append(np.r_[gambling_story(a), False])   # index -1 (no unit) -> False
+            return bool(story[0][unit])
         unit_len = np.bincount(b.tok_unit[b.tok_unit >= 0], minlength=len(b.units))
         labs, _, ok = _best_junk(a.cand_proba, th)
         # furniture glued into running text lives in long (flattened) units; a short line
@@ -768,6 +869,56 @@ class FilterModel(BaseEstimator):
             run.append(t)
             prev = t
         flush()
+        return out
+
+    def _follow_titles(self, a: Analysis, spans: list[Span]) -> list[Span]:
+        """Carry a glued related link ("Baca juga: <Title Case Headline> Next sentence ...")
+        to the end of its headline. The token model often fades out mid-title; when the words
+        it did take after the marker are all capitalised, the run continues over title-like
+        words (capitalised, numbers, lowercase function words) the token model still gives
+        some furniture probability, and stops before the capitalised word that opens the next
+        sentence (one followed by an ordinary lowercase word). Only runs with a colon after
+        the marker and a title-case (not all-caps) body qualify."""
+        b = a.base
+        if not len(a.cand) or not any(x.label == "boilerplate" and x.kind == "inline" for x in spans):
+            return spans
+        pos = {int(t): j for j, t in enumerate(a.cand)}
+        n = len(b.toks)
+        flags = b.tok_flags
+        text = b.units.text
+
+        def title_like(i: int) -> bool:
+            return bool(flags[i, _CAP] or flags[i, _DIGITF] or b.tok_norm[i] in TITLE_FUNCTION_WORDS)
+
+        def plain_lower(i: int) -> bool:
+            return not title_like(i) and b.tok_norm[i].isalpha()
+
+        out: list[Span] = []
+        for span in spans:
+            i0 = int(np.searchsorted(b.toks[:, 0], span.start))
+            if span.label != "boilerplate" or span.kind != "inline" or i0 >= n \
+                    or a.tok_word_proba[i0, BOILER] < MARKER_MIN:
+                out.append(span)
+                continue
+            i1 = int(np.searchsorted(b.toks[:, 1], span.end, side="right")) - 1   # last token
+            colon = text.find(":", span.start, min(span.end, span.start + 40))   # "Baca juga: ", "Lihat Juga :"
+            body = [i for i in range(i0 + 1, i1 + 1) if b.toks[i, 0] > colon and b.tok_norm[i].isalpha()
+                    and b.tok_norm[i] not in TITLE_FUNCTION_WORDS]
+            if colon < 0 or len(body) < 2 or not all(flags[i, _CAP] for i in body) \
+                    or sum(bool(flags[i, _ALLCAPS]) for i in body) * 2 > len(body):
+                out.append(span)
+                continue
+            # never into another span (a promo word glued after the headline stays its own span)
+            limit = min((x.start for x in spans if x.start >= span.end), default=len(text))
+            last, j = i1, i1 + 1
+            while j < n and b.toks[j, 1] <= limit and j - i0 <= MAX_AFTER_MARKER and b.tok_unit[j] == b.tok_unit[i0] \
+                    and "\n" not in text[b.toks[j - 1, 1]:b.toks[j, 0]] and title_like(j) \
+                    and j in pos and a.cand_proba[pos[j], BOILER] >= TITLE_MIN:
+                if j + 1 < n and flags[j, _CAP] and plain_lower(j + 1) and b.tok_unit[j + 1] == b.tok_unit[j]:
+                    break   # "Selain melakukan ...": the next sentence starts here
+                last = j
+                j += 1
+            out.append(Span(span.start, max(span.end, int(b.toks[last, 1])), span.label, span.kind, span.score))
         return out
 
     def _spaced_spans(self, a: Analysis, th: dict[str, float], covered_units: set[int],

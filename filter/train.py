@@ -130,6 +130,9 @@ def _word_rows(prep: Prepared, doc_idx: Iterable[int], vocab: dict[str, int],
     return idx, ys, wts
 
 
+HARD_NEGATIVE_WEIGHT = 5.0
+
+
 def _subsample(y: np.ndarray, keep_all: np.ndarray, rate: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows to train on and their weights: every row in ``keep_all``, others at ``rate`` (weight 1/rate)."""
     rng = np.random.default_rng(seed)
@@ -190,21 +193,25 @@ def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel |
         return SGDClassifier(loss="log_loss", alpha=m.unit_alpha, max_iter=12, tol=None,
                              class_weight="balanced", random_state=rs, n_jobs=2)
 
+    # real news about gambling is scarce (a few dozen articles) and is where removing news
+    # hurts most: its units and tokens count HARD_NEGATIVE_WEIGHT times
+    doc_w = np.array([HARD_NEGATIVE_WEIGHT if d.get("origin") == "hard_negative" else 1.0 for d in train])
+    unit_w = doc_w[doc_of_unit]
     for k in range(K):
         tr = keep & (unit_fold != k)
-        clf = unit_clf().fit(X1[tr], Y[tr])
+        clf = unit_clf().fit(X1[tr], Y[tr], sample_weight=unit_w[tr])
         te = unit_fold == k
         P1[np.ix_(te, clf.classes_)] = clf.predict_proba(X1[te])
-    m.unit_clf_ = unit_clf().fit(X1[keep], Y[keep])
+    m.unit_clf_ = unit_clf().fit(X1[keep], Y[keep], sample_weight=unit_w[keep])
     progress(f"  {int(keep.sum())} units, class counts {np.bincount(Y[keep], minlength=3).tolist()}")
 
     # 3. context model (stacked on stage-1 out-of-fold probabilities); content units subsampled
     progress(f"[{time.time() - t0:.0f}s] context model")
     X2 = context_features(D, P1, st)
     kept = np.nonzero(keep)[0]
-    rows, w = _subsample(Y[kept], Y[kept] != 0, m.content_rate, rs)
+    rows, w = _subsample(Y[kept], (Y[kept] != 0) | (unit_w[kept] > 1), m.content_rate, rs)
     rows = kept[rows]
-    m.ctx_clf_ = _hgb(m).fit(X2[rows], Y[rows], sample_weight=w)
+    m.ctx_clf_ = _hgb(m).fit(X2[rows], Y[rows], sample_weight=w * unit_w[rows])
     del X2
 
     # 4. token model on candidate tokens (stage-1 OOF unit probabilities as context)
@@ -219,7 +226,9 @@ def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel |
     TKa = np.where(unit >= 0, Y[np.maximum(unit, 0)], 0) != TYa
     TXa = token_features(st, W_all, P1, cand, since)
     del W_all
-    rows, w = _subsample(TYa, TKa, m.content_rate, rs + 1)
+    tok_w = doc_w[st.tok_doc[cand]]
+    rows, w = _subsample(TYa, TKa | (tok_w > 1), m.content_rate, rs + 1)
+    w = w * tok_w[rows]
     progress(f"  {len(TYa)} candidate tokens ({len(rows)} used), class counts {np.bincount(TYa, minlength=3).tolist()}")
     # the token model scores about a tenth of all tokens at inference: few trees keep it fast
     # (on an earlier model, its first 50 of 150 trees scored the same on dev and validation)

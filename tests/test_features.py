@@ -125,7 +125,7 @@ def test_unit_keys_match_units_with_the_same_words():
 def test_batch_features_equal_one_document_at_a_time():
     """Stage-2 and token features of a batch never leak across document boundaries: they equal
     the features of each document computed alone."""
-    from filter.model import Stack, candidates, context_features, dense_features, marker_distance, token_features
+    from filter.model import DENSE_NAMES, Stack, candidates, context_features, dense_features, marker_distance, token_features
 
     m = _bare_model()
     texts = ["Judul satu\nBaca juga: Berita Lain Hari Ini lalu kalimat. Slot gacor di sini.",
@@ -136,7 +136,7 @@ def test_batch_features_equal_one_document_at_a_time():
     W = [rng.dirichlet([1, 1, 1], len(b.toks)).astype(np.float32) for b in bs]
     W[0][5, 2] = W[2][7, 2] = 0.95                       # furniture markers
     P1 = [rng.dirichlet([1, 1, 1], len(b.units)).astype(np.float32) for b in bs]
-    D = [rng.random((len(b.units), 4)).astype(np.float32) for b in bs]
+    D = [rng.random((len(b.units), len(DENSE_NAMES))).astype(np.float32) for b in bs]
     st = Stack.of(bs)
     Wa, Pa = np.vstack(W), np.vstack(P1)
     since = marker_distance(st, Wa)
@@ -158,3 +158,53 @@ def test_batch_features_equal_one_document_at_a_time():
                                np.vstack([dense_features([b], w, Stack.of([b])) for b, w in zip(bs, W)]))
     np.testing.assert_allclose(XT, np.vstack(one_XT))
     assert (since[:len(bs[0].toks)] <= 25).any()           # the marker is seen in document 0
+
+
+def test_gamble_context_and_token_repeats_match_a_plain_reference():
+    """The rest-of-document gambling share excludes the unit's own words, and a word's repeat
+    count counts the *other* units that hold it, within its own document only."""
+    from filter.model import Stack, gamble_context, token_repeats
+
+    m = _bare_model()
+    texts = ["Polisi menggerebek lokasi judi. Judi itu ilegal. Warga lega.",
+             "Menteri bertemu warga. Rapat berjalan lancar. Main slot di Hoki88 sekarang."]
+    bs = m.bases(texts)
+    st = Stack.of(bs)
+    W = np.zeros((len(st.tok_doc), 3), dtype=np.float32)
+    W[:, 0] = 1
+    norms = [w for b in bs for w in b.tok_norm]
+    gambling = {"judi", "slot", "hoki88"}
+    for i, w in enumerate(norms):
+        if w in gambling:   # stand-in for the word scorer (the bare model has no lexicon)
+            W[i] = (0, 1, 0)
+    tok_share, unit_share = gamble_context(st, W)
+    off = 0
+    for d, b in enumerate(bs):
+        is_g = np.array([w in gambling for w in b.tok_norm])
+        for k in range(len(b.units)):
+            other = (b.tok_unit >= 0) & (b.tok_unit != k)
+            assert tok_share[off + k] == pytest.approx(is_g[other].sum() / other.sum())
+            holders = {int(u) for u in b.tok_unit[is_g] if u != k}
+            assert unit_share[off + k] == pytest.approx(len(holders) / (len(b.units) - 1))
+        off += len(b.units)
+    # "judi" (doc 0) sits in two units: one other unit; "warga" occurs once in each document
+    idx = np.arange(len(norms))
+    rep = token_repeats(st, idx)
+    for i in idx:
+        d, u = st.tok_doc[i], st.tok_unit[i]
+        others = {int(st.tok_unit[j]) for j in idx if st.tok_doc[j] == d and norms[j] == norms[i] and st.tok_unit[j] != u}
+        assert rep[i] == pytest.approx(min(len(others), 3) / 3), norms[i]
+    assert rep[norms.index("judi")] > 0 and rep[norms.index("warga")] == 0
+
+
+def test_neighbour_similarity_is_cosine_with_adjacent_units_of_the_same_document():
+    from filter.features import neighbour_similarity
+
+    # units: doc 0 -> rows 0, 1, 2; doc 1 -> row 3 (bags of words as column lists)
+    bags = [[1, 2], [2, 3], [7], [2, 3]]
+    rows = np.array([i for i, b in enumerate(bags) for _ in b])
+    cols = np.array([c for b in bags for c in b])
+    r, c, v = l2_rows(rows, cols, len(bags))
+    nxt, prv = neighbour_similarity(r, c, v, np.array([0, 0, 0, 1]), len(bags))
+    np.testing.assert_allclose(nxt, [0.5, 0.0, 0.0, 0.0])   # row 2 -> row 3 crosses documents
+    np.testing.assert_allclose(prv, [0.0, 0.5, 0.0, 0.0])

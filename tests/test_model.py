@@ -106,6 +106,64 @@ def test_short_sentence_mostly_promotion_goes_whole(cleaner):
     assert all(s.kind != "promo_sentence" for s in m.decode(a))
 
 
+def _force_furniture(m, text: str, probs: dict[str, float]):
+    """Analysis of ``text`` where the unit model saw nothing and the token model scores the
+    given words as furniture (every other token a candidate scoring 0)."""
+    import numpy as np
+
+    a = m.analyze(text)
+    a.unit_proba[:] = [1.0, 0.0, 0.0]
+    a.cand = np.arange(len(a.base.toks))
+    a.cand_proba = np.zeros((len(a.cand), 3), np.float32)
+    a.cand_proba[:, 0] = 1.0
+    for i, w in enumerate(a.base.tok_norm):
+        if w in probs:
+            a.cand_proba[i] = [1 - probs[w], 0.0, probs[w]]
+    a.tok_word_proba = a.tok_word_proba.copy()
+    a.tok_word_proba[[i for i, w in enumerate(a.base.tok_norm) if w == "baca"], 2] = 1.0
+    return a
+
+
+def test_glued_title_case_headline_is_followed_to_its_end(cleaner):
+    # decode rule, with scores forced: the token model took "Baca juga: Harga Cabai" and faded;
+    # the run continues over the title-case words it still scores >= 0.1 and stops before
+    # "Pekerjaan dimulai" (a capitalised word followed by an ordinary lowercase word: the next sentence)
+    link = "Baca juga: Harga Cabai di Pasar Induk Turun Tajam Jelang Lebaran"
+    flat = NEWS.replace("\nBaca juga: Harga Cabai di Pasar Induk Turun Tajam\n",
+                        " " + link + " Pekerjaan dimulai sejak pagi dan melibatkan puluhan pekerja dinas. ")
+    probs = {"baca": 0.99, "juga": 0.99, "harga": 0.95, "cabai": 0.9, "di": 0.3, "pasar": 0.3, "induk": 0.2,
+             "turun": 0.12, "tajam": 0.4, "jelang": 0.3, "lebaran": 0.2, "pekerjaan": 0.3, "dimulai": 0.2}
+    m = cleaner.model
+    spans = m.decode(_force_furniture(m, flat, probs))
+    assert [flat[s.start:s.end].strip() for s in spans if s.label == "boilerplate"] == [link], spans
+    # a sentence-case run is left as the token model decoded it
+    lower = flat.replace("Harga Cabai di Pasar Induk Turun Tajam Jelang Lebaran", "Harga cabai di pasar induk turun tajam")
+    spans = m.decode(_force_furniture(m, lower, probs))
+    assert [lower[s.start:s.end].strip() for s in spans if s.label == "boilerplate"] == ["Baca juga: Harga cabai"], spans
+
+
+def test_brandless_gambling_words_survive_in_a_story_about_gambling(cleaner):
+    # decode rule, with scores forced: "situs slot" scored as inserted promotion is removed
+    # from a story about road works, but left alone in a police report about gambling,
+    # unless a brand-shaped word is in the run
+    import numpy as np
+
+    m = cleaner.model
+
+    def decoded(text: str, words: tuple[str, ...]) -> list[str]:
+        a = m.analyze(text)
+        a.unit_proba[:] = [1.0, 0.0, 0.0]
+        hit = np.array([i for i, w in enumerate(a.base.tok_norm) if w in words])
+        a.cand, a.cand_proba = hit, np.tile(np.float32([0.0, 0.9, 0.0]), (len(hit), 1))
+        return [text[s.start:s.end].strip() for s in m.decode(a) if s.label == "promo"]
+
+    road = NEWS.replace("mulai memperbaiki", "mulai situs slot memperbaiki")
+    assert decoded(road, ("situs", "slot")) == ["situs slot"]
+    assert decoded(GAMBLING_NEWS, ("situs", "slot")) == []
+    branded = GAMBLING_NEWS.replace("puluhan situs slot", "puluhan situs slot GACOR88")
+    assert decoded(branded, ("situs", "slot", "gacor88")) == ["situs slot GACOR88"]
+
+
 def test_spaced_out_brand_is_removed(cleaner):
     text = NEWS.replace("mengatakan anggaran", "mengatakan, main di G A C O R J P 8 8 sekarang, anggaran")
     res = cleaner.clean(text)
@@ -149,9 +207,9 @@ def _held_out_report(shared_dir, tmp_path):
 @pytest.mark.slow
 def test_validation_floor_held_out_brands_and_templates(shared_dir, tmp_path):
     report = _held_out_report(shared_dir, tmp_path)
-    # regression floor pinned below the committed model (0.84 on this rebuilt subset; 0.80 on
-    # the full validation split); the issue's target of 0.90 is not reached yet
-    assert report.overall.promo_span_recall >= 0.80, report.overall
+    # regression floor pinned below the committed model (0.867 on this rebuilt subset; 0.844
+    # on the full validation split); the issue's target of 0.90 is not reached yet
+    assert report.overall.promo_span_recall >= 0.84, report.overall
 
 
 @pytest.mark.slow
