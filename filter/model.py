@@ -307,6 +307,12 @@ def _doc_promo_max(P1: np.ndarray, st: Stack) -> np.ndarray:
 _LEX, _STOPF, _DIGITF = SHAPE_FLAGS.index("lexicon"), SHAPE_FLAGS.index("stop"), SHAPE_FLAGS.index("digit")
 _CAP, _ALLCAPS = SHAPE_FLAGS.index("cap"), SHAPE_FLAGS.index("allcaps")
 _PROMO_MAX, _PROMO_N = DENSE_NAMES.index("tok_promo_max"), DENSE_NAMES.index("tok_promo_n")
+_GAMBLE_COLS = [DENSE_NAMES.index("doc_gamble_other"), DENSE_NAMES.index("doc_gamble_units_other")]
+
+
+def _gambling_tokens(flags: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Gambling words: promo-lexicon hits or words scoring promo ≥ 0.5 (not stopwords or numbers)."""
+    return ((flags[:, _LEX] > 0) | (W[:, PROMO] >= 0.5)) & (flags[:, _STOPF] == 0) & (flags[:, _DIGITF] == 0)
 
 
 def gamble_context(st: Stack, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -317,9 +323,7 @@ def gamble_context(st: Stack, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(st.unit_doc)
     ok = st.tok_unit >= 0
     u = st.tok_unit[ok]
-    F = st.tok_flags[ok]
-    g = ((F[:, _LEX] > 0) | (W[ok, PROMO] >= 0.5)) & (F[:, _STOPF] == 0) & (F[:, _DIGITF] == 0)
-    gu = np.bincount(u, weights=g, minlength=n)
+    gu = np.bincount(u, weights=_gambling_tokens(st.tok_flags[ok], W[ok]), minlength=n)
     nu = np.bincount(u, minlength=n).astype(np.float64)
     nd = len(st.unit_off) - 1
     doc = st.unit_doc
@@ -343,8 +347,7 @@ def gambling_story(a: "Analysis") -> np.ndarray:
     b = a.base
     n = len(b.units)
     ok = b.tok_unit >= 0
-    F = b.tok_flags[ok]
-    g = ((F[:, _LEX] > 0) | (a.tok_word_proba[ok, PROMO] >= 0.5)) & (F[:, _STOPF] == 0) & (F[:, _DIGITF] == 0)
+    g = _gambling_tokens(b.tok_flags[ok], a.tok_word_proba[ok])
     g |= np.array([_gambling_word(w) for w, o in zip(b.tok_norm, ok) if o], dtype=bool)
     has = np.bincount(b.tok_unit[ok], weights=g, minlength=n) > 0
     content = a.unit_proba[:, 0] >= 0.5 if n else np.zeros(0, dtype=bool)
@@ -455,8 +458,9 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
 
 def context_features(dense: np.ndarray, P1: np.ndarray, st: Stack) -> np.ndarray:
     """Stage-2 input for every unit of a batch: dense features, own and neighbouring (±2, same
-    document) stage-1 probabilities and promo word scores (a brand next door), whether the neighbour shares the block and spans a whole
-    block, and document aggregates (max promo, mean boilerplate)."""
+    document) stage-1 probabilities and promo word scores (a brand next door), whether the
+    neighbour shares the block and spans a whole block, and document aggregates (max promo,
+    mean boilerplate)."""
     cols = [dense, P1]
     whole = st.whole.astype(np.float32)[:, None]
     words = dense[:, [_PROMO_MAX, _PROMO_N]]
@@ -506,11 +510,13 @@ def candidates(W: np.ndarray, since: np.ndarray, st: Stack) -> np.ndarray:
     return np.nonzero((m >= CANDIDATE_MIN) | ((since <= MAX_AFTER_MARKER) & long_unit))[0]
 
 
-def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, since: np.ndarray) -> np.ndarray:
+def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, since: np.ndarray,
+                   dense: np.ndarray) -> np.ndarray:
     """Token-model input for tokens ``idx`` of a batch: distance from the last furniture marker
     and the share of capitalised words since it, ±3 word scores, shapes of ±1, the unit's
     stage-1 probabilities, whether it spans its block, the document's max promo, how much
-    the rest of the document is about gambling, and in how many other units the word recurs."""
+    the rest of the document is about gambling (from the unit's row of ``dense``, the batch's
+    ``dense_features``), and in how many other units the word recurs."""
     caps = np.r_[0.0, np.cumsum(st.tok_flags[:, 2])]
     d = since[idx]
     start = np.maximum(idx - np.minimum(d, MAX_AFTER_MARKER), 0)
@@ -530,9 +536,8 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     cols.append(_take(P1, unit))
     cols.append(_take(st.whole.astype(np.float32)[:, None], unit))
     cols.append(_doc_promo_max(P1, st)[doc][:, None])
-    g_tok, g_units = gamble_context(st, W)
-    cols.append(np.column_stack([_take(g_tok[:, None], unit)[:, 0], _take(g_units[:, None], unit)[:, 0],
-                                 token_repeats(st, idx)]))
+    cols.append(_take(dense[:, _GAMBLE_COLS], unit))   # the unit's rest-of-document gambling context
+    cols.append(token_repeats(st, idx)[:, None])
     return np.hstack(cols).astype(np.float32)
 
 
@@ -688,6 +693,7 @@ class FilterModel(BaseEstimator):
         kinds_all: list[str] = []
         st = Stack.of(bs)
         P1 = np.zeros((int(nun[-1]), 3), np.float32)
+        dense = np.zeros((0, len(DENSE_NAMES)), np.float32)
         if nun[-1]:
             dense = dense_features(bs, W_all, st)
             X1 = self.unit_matrix(bs, st, dense)
@@ -708,7 +714,7 @@ class FilterModel(BaseEstimator):
         # the token model sees the unit's stage-1 probabilities (out-of-fold in training)
         CP = np.zeros((len(cand), 3), np.float32)
         if len(cand):
-            CP[:, self.tok_clf_.classes_] = self._tree_proba("tok_clf_", token_features(st, W_all, P1, cand, since))
+            CP[:, self.tok_clf_.classes_] = self._tree_proba("tok_clf_", token_features(st, W_all, P1, cand, since, dense))
         cut = np.searchsorted(cand, st.tok_off)
         cands = [cand[cut[i]:cut[i + 1]] - st.tok_off[i] for i in range(len(bs))]
         spaced_words = [r[4] for b in bs for r in b.spaced]

@@ -224,7 +224,7 @@ def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel |
     # tokens whose label differs from their unit's are inline insertions: always kept
     unit = st.tok_unit[cand]
     TKa = np.where(unit >= 0, Y[np.maximum(unit, 0)], 0) != TYa
-    TXa = token_features(st, W_all, P1, cand, since)
+    TXa = token_features(st, W_all, P1, cand, since, D)
     del W_all
     tok_w = doc_w[st.tok_doc[cand]]
     rows, w = _subsample(TYa, TKa | (tok_w > 1), m.content_rate, rs + 1)

@@ -142,14 +142,14 @@ def test_batch_features_equal_one_document_at_a_time():
     since = marker_distance(st, Wa)
     cand = candidates(Wa, since, st)
     X2 = context_features(np.vstack(D), Pa, st)
-    XT = token_features(st, Wa, Pa, cand, since)
+    XT = token_features(st, Wa, Pa, cand, since, np.vstack(D))
     one_X2, one_XT, one_cand = [], [], []
     for i, b in enumerate(bs):
         s1 = Stack.of([b])
         d1 = marker_distance(s1, W[i])
         c1 = candidates(W[i], d1, s1)
         one_X2.append(context_features(D[i], P1[i], s1))
-        one_XT.append(token_features(s1, W[i], P1[i], c1, d1))
+        one_XT.append(token_features(s1, W[i], P1[i], c1, d1, D[i]))
         one_cand.append(c1 + st.tok_off[i])
     np.testing.assert_array_equal(since, np.concatenate([marker_distance(Stack.of([b]), w) for b, w in zip(bs, W)]))
     np.testing.assert_array_equal(cand, np.concatenate(one_cand))
