@@ -55,6 +55,7 @@ TAKEOVER_MAX_TOKENS = 40   # ... and at most this long is removed whole
 MIN_INLINE_BOILER = 2  # shortest run of words decoded as furniture glued into running text
 PROMO_EXTEND = 0.1   # a sentence next to a promo sentence joins it from this promo probability (hysteresis;
                      # chosen on validation: 0.2/0.1/0.05 gave junk F1 0.8803/0.8807/0.8798)
+PROMO_EXTEND_BACK = True  # the sentence before a promo sentence can join it too
 TITLE_MIN = 0.1      # a glued headline continues over title-like words at least this likely furniture
 TITLE_FUNCTION_WORDS = frozenset("di ke dari dan yang untuk pada dengan atau dalam oleh sebagai hingga "
                                  "sampai agar bagi soal usai jelang vs".split())
@@ -787,7 +788,9 @@ class FilterModel(BaseEstimator):
     @staticmethod
     def _extend_promo_units(a: Analysis, label: np.ndarray, score: np.ndarray, junk: np.ndarray) -> None:
         """Hysteresis: a sentence next to a promo sentence, in the same paragraph, is promotion
-        too when its own promo probability reaches PROMO_EXTEND (in place)."""
+        too when its own promo probability reaches PROMO_EXTEND (in place). It carries the
+        score of the promo sentence that pulled it in: that sentence made the decision, and
+        every decoded span keeps a score at or above its label's threshold."""
         u = a.base.units
         p = a.unit_proba[:, PROMO]
         changed = True
@@ -795,9 +798,9 @@ class FilterModel(BaseEstimator):
             changed = False
             seed = np.nonzero(junk & (label == PROMO))[0]
             for i in seed.tolist():
-                for j in (i - 1, i + 1):
+                for j in ((i - 1, i + 1) if PROMO_EXTEND_BACK else (i + 1,)):
                     if 0 <= j < len(u) and not junk[j] and u.block[j] == u.block[i] and p[j] >= PROMO_EXTEND:
-                        junk[j], label[j], score[j] = True, PROMO, p[j]
+                        junk[j], label[j], score[j] = True, PROMO, score[i]
                         changed = True
 
     def _takeover(self, a: Analysis, spans: list[Span]) -> list[Span]:

@@ -188,6 +188,22 @@ def test_sentence_next_to_promotion_joins_it_from_a_lower_probability(cleaner):
     assert [text[s.start:s.end].strip() for s in m.decode(a)] == [sents[i - 1]]
 
 
+def test_every_decoded_span_reaches_its_label_threshold(cleaner):
+    """The Cleaner removes spans whose score reaches the label's threshold; ``evaluate`` scores
+    the decoded spans. Both see the same spans only if decoding never emits a span below its
+    threshold (hysteresis, phrase completion and merging keep the deciding score)."""
+    import json
+    from pathlib import Path
+
+    m = cleaner.model
+    sample = Path(__file__).resolve().parents[1] / "data" / "samples" / "sample.jsonl"
+    texts = [json.loads(line)["text"] for line in sample.open(encoding="utf-8")] + [NEWS, GAMBLING_NEWS]
+    for text, spans in zip(texts, m.predict_spans_many(texts)):
+        for s in spans:
+            assert s.score >= m.thresholds[s.label], (s, text[s.start:s.end])
+        assert [(s.start, s.end) for s in spans] == [(s.start, s.end) for s in cleaner.clean(text).spans]
+
+
 def test_spaced_out_brand_is_removed(cleaner):
     text = NEWS.replace("mengatakan anggaran", "mengatakan, main di G A C O R J P 8 8 sekarang, anggaran")
     res = cleaner.clean(text)
@@ -231,9 +247,9 @@ def _held_out_report(shared_dir, tmp_path):
 @pytest.mark.slow
 def test_validation_floor_held_out_brands_and_templates(shared_dir, tmp_path):
     report = _held_out_report(shared_dir, tmp_path)
-    # regression floor pinned below the committed model (0.836 on this rebuilt subset of 286
+    # regression floor pinned below the committed model (0.867 on this rebuilt subset of 286
     # spans; 0.847 on the full validation split); the issue's target of 0.90 is not reached yet
-    assert report.overall.promo_span_recall >= 0.82, report.overall
+    assert report.overall.promo_span_recall >= 0.84, report.overall
 
 
 @pytest.mark.slow
