@@ -55,7 +55,6 @@ TAKEOVER_MAX_TOKENS = 40   # ... and at most this long is removed whole
 MIN_INLINE_BOILER = 2  # shortest run of words decoded as furniture glued into running text
 PROMO_EXTEND = 0.1   # a sentence next to a promo sentence joins it from this promo probability (hysteresis;
                      # chosen on validation: 0.2/0.1/0.05 gave junk F1 0.8803/0.8807/0.8798)
-PROMO_EXTEND_BACK = True  # the sentence before a promo sentence can join it too
 TITLE_MIN = 0.1      # a glued headline continues over title-like words at least this likely furniture
 TITLE_FUNCTION_WORDS = frozenset("di ke dari dan yang untuk pada dengan atau dalam oleh sebagai hingga "
                                  "sampai agar bagi soal usai jelang vs".split())
@@ -63,6 +62,7 @@ _GAMBLING_WORD = re.compile(r"judi|judol|togel|kasino|casino|taruhan|bandar|slot
 GAMBLING_STORY_SHARE = 0.6  # a story with gambling words in this share of its other content units is about gambling
 MIN_GLUED_UNIT = 15   # boilerplate token runs only inside units of at least this many tokens
 KIND_MIN = 0.05       # boilerplate kinds are predicted for units at least this likely boilerplate
+INLINE_KINDS = ("inline", "inline_brand", "keyword_substitution")   # token-level spans inside a sentence
 SMALL_BATCH = 64      # below this many rows, boosted trees run through filter.trees
 
 
@@ -744,8 +744,7 @@ class FilterModel(BaseEstimator):
         spans: list[Span] = []
         whole: set[tuple[int, int]] = set()
         unit_label, unit_score, junk_unit = _best_junk(a.unit_proba, th)
-        if PROMO_EXTEND < 1:
-            self._extend_promo_units(a, unit_label, unit_score, junk_unit)
+        self._extend_promo_units(a, unit_label, unit_score, junk_unit)
         # whole blocks where every unit is junk with one label
         for blk in np.unique(u.block[junk_unit]) if junk_unit.any() else []:
             idx = np.nonzero(u.block == blk)[0]
@@ -775,9 +774,8 @@ class FilterModel(BaseEstimator):
         spans += self._token_spans(a, th, covered_units)
         spans = self._follow_titles(a, spans)
         # a spaced-out brand wins over token runs inside it ("J P" scored as furniture)
-        inline = ("inline", "inline_brand", "keyword_substitution")
-        spaced = self._spaced_spans(a, th, covered_units, [x for x in spans if x.kind not in inline])
-        spans = [x for x in spans if not (x.kind in inline and x.label != "promo"
+        spaced = self._spaced_spans(a, th, covered_units, [x for x in spans if x.kind not in INLINE_KINDS])
+        spans = [x for x in spans if not (x.kind in INLINE_KINDS and x.label != "promo"
                                           and any(y.start < x.end and x.start < y.end for y in spaced))]
         spans += spaced
         spans = self._propagate(a, spans, th)
@@ -788,20 +786,17 @@ class FilterModel(BaseEstimator):
     @staticmethod
     def _extend_promo_units(a: Analysis, label: np.ndarray, score: np.ndarray, junk: np.ndarray) -> None:
         """Hysteresis: a sentence next to a promo sentence, in the same paragraph, is promotion
-        too when its own promo probability reaches PROMO_EXTEND (in place). It carries the
-        score of the promo sentence that pulled it in: that sentence made the decision, and
-        every decoded span keeps a score at or above its label's threshold."""
-        u = a.base.units
-        p = a.unit_proba[:, PROMO]
-        changed = True
-        while changed:
-            changed = False
-            seed = np.nonzero(junk & (label == PROMO))[0]
-            for i in seed.tolist():
-                for j in ((i - 1, i + 1) if PROMO_EXTEND_BACK else (i + 1,)):
-                    if 0 <= j < len(u) and not junk[j] and u.block[j] == u.block[i] and p[j] >= PROMO_EXTEND:
-                        junk[j], label[j], score[j] = True, PROMO, score[i]
-                        changed = True
+        too when its own promo probability reaches PROMO_EXTEND (in place; one sweep forward
+        and one back carry whole chains). It carries the score of the promo sentence that
+        pulled it in: that sentence made the decision, and every decoded span keeps a score at
+        or above its label's threshold."""
+        block, p = a.base.units.block, a.unit_proba[:, PROMO]
+        n = len(p)
+        for order, step in ((range(1, n), -1), (range(n - 2, -1, -1), 1)):
+            for j in order:
+                i = j + step   # the neighbour already decided
+                if junk[i] and label[i] == PROMO and not junk[j] and block[j] == block[i] and p[j] >= PROMO_EXTEND:
+                    junk[j], label[j], score[j] = True, PROMO, score[i]
 
     def _takeover(self, a: Analysis, spans: list[Span]) -> list[Span]:
         """A short sentence that is at least TAKEOVER_SHARE inline promotion (brand, keywords)
@@ -850,7 +845,7 @@ class FilterModel(BaseEstimator):
                     return  # numbers alone ("5,2 persen") are never promotion or furniture
                 if run_lab == BOILER and len(run) < MIN_INLINE_BOILER:
                     return
-                if run_lab == PROMO and about_gambling(b.tok_unit[run[0]]) and not any(
+                if run_lab == PROMO and about_gambling[b.tok_unit[run[0]]] and not any(
                         any(c.isdigit() for c in w) or (w not in self.lexicon_ and a.tok_word_proba[t, PROMO] >= 0.5)
                         for t, w in zip(run, words)):
                     return  # gambling words without a brand, in a story about gambling: journalism
@@ -866,14 +861,10 @@ class FilterModel(BaseEstimator):
                 out.append(Span(s, e, CLASSES[run_lab], kind, score))
 
         pos = {int(t): j for j, t in enumerate(a.cand)}
-        story: list[np.ndarray] = []
-
-        def about_gambling(unit: int) -> bool:   # computed once, and only when a promo run needs it
-            if not story:
-                story.append(np.r_[gambling_story(a), False])   # index -1 (no unit) -> False
-            return bool(story[0][unit])
         unit_len = np.bincount(b.tok_unit[b.tok_unit >= 0], minlength=len(b.units))
         labs, _, ok = _best_junk(a.cand_proba, th)
+        # only when a promo run is possible (index -1, no unit: not a story)
+        about_gambling = np.r_[gambling_story(a), False] if (ok & (labs == PROMO)).any() else None
         # furniture glued into running text lives in long (flattened) units; a short line
         # is a heading or a whole item, which the unit model decides
         tu = b.tok_unit[a.cand]
