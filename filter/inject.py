@@ -316,6 +316,35 @@ def topic_phrase(text: str, title: str | None, rng: random.Random) -> str:
     return " ".join(case(w) for w in words)
 
 
+_CLAUSE_WORDS = (5, 18)
+
+
+def host_clause(host: "_Host", rng: random.Random) -> str | None:
+    """A clause of one of the host's content sentences, ready to follow a comma: bridging
+    spam ties the promotion to the article by paraphrasing a line of it ("Di tengah ramainya
+    hiburan daring seperti X, <a clause of the article>."), so its words overlap the
+    article's. None when the host has no sentence of a usable length."""
+    t = host.text
+    lower_seen = set(w for w in _WORDRE.findall(t) if w.islower())
+    cands = []
+    for b in host.content:
+        for sg in sentences(t, b.start, b.end):
+            for part in re.split(r"[,;:]\s+", t[sg.start:sg.end].strip()):
+                part = part.strip(" .!?\"'“”‘’()-–—")
+                words = part.split()
+                caps = sum(w[:1].isupper() for w in words)
+                if (_CLAUSE_WORDS[0] <= len(words) <= _CLAUSE_WORDS[1] and caps <= 0.4 * len(words)
+                        and part.count("(") == part.count(")") and not any(c in part for c in "\"“”")):
+                    cands.append(part)  # not a headline, no dangling bracket or quote
+    if not cands:
+        return None
+    c = rng.choice(cands)
+    first = c.split()[0]
+    if first[:1].isupper() and not first.isupper() and first.lower() in lower_seen:
+        c = first.lower() + c[len(first):]
+    return c
+
+
 def _brand(bank: PromoBank, rng: random.Random) -> str:
     if not bank.brands:
         from filter.brands import generate_brand
@@ -397,6 +426,8 @@ class _Filler:
             out = out.replace("{KEYWORD}", rng.choice(self.nouns), 1).replace("{KEYWORD}", rng.choice(self.nouns))
         if "{TOPIC}" in out:
             out = out.replace("{TOPIC}", self.topic())
+        if "{CLAUSE}" in out:
+            out = out.replace("{CLAUSE}", host_clause(self.host, rng) or self.topic())
         if "{URL}" in out:
             out = out.replace("{URL}", make_url(plain, rng))
         out = out.replace("{BRAND}", shown)

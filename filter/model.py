@@ -4,7 +4,7 @@ Four learned parts, all scikit-learn:
 
 1. ``WordScorer`` — p(content/promo/boilerplate | word) from character n-grams and the shape
    of the *normalised* word (no identity feature, so unseen brand spellings score by their
-   form). Scores for the training vocabulary are precomputed into a table.
+   form); words seen in training score by their smoothed class counts (a lookup table).
 2. Unit model (stage 1) — a linear model over hashed word uni- and bigrams of each
    sentence/line (with a placeholder for brand-shaped words) plus dense shape, position,
    topicality and word-score aggregates (``dense_features``).
@@ -105,35 +105,49 @@ def word_analyzer(word: str) -> list[str]:
 
 
 class WordScorer(BaseEstimator, ClassifierMixin):
-    """p(class | word) for normalised words; a lookup table covers the training vocabulary."""
+    """p(class | word) for normalised words.
+
+    A linear model over the word's character n-grams and shape scores any word, seen or not;
+    words seen at least ``table_min_count`` times in training get a lookup-table entry: their
+    observed class counts smoothed towards the model's score with ``prior_strength``
+    pseudo-counts. (The linear model alone cannot fit frequent short words: it scored "di"
+    as promotion.)"""
 
     def __init__(self, n_features: int = 2 ** 19, alpha: float = 1e-6, table_min_count: int = 2,
-                 random_state: int = 0):
+                 prior_strength: float = 3.0, random_state: int = 0):
         self.n_features = n_features
         self.alpha = alpha
         self.table_min_count = table_min_count
+        self.prior_strength = prior_strength
         self.random_state = random_state
 
     def _vec(self) -> HashingVectorizer:
         return HashingVectorizer(analyzer=word_analyzer, n_features=self.n_features,
                                  alternate_sign=False, norm="l2")
 
-    def fit(self, X, y: np.ndarray, sample_weight: np.ndarray | None = None, *, words: Sequence[str]):
-        """Fit on hashed word features ``X`` (rows = ``words``; see ``_vec``)."""
+    def fit(self, X, y: np.ndarray, counts: np.ndarray, *, words: Sequence[str]):
+        """Fit on hashed word features ``X``: one row per distinct (word, class) pair, ``words``
+        its word and ``counts`` how often it occurs. The linear model weighs rows by the
+        square root of their count (frequent words would swamp the rare promo vocabulary),
+        normalised to mean 1 (large weights make SGD's steps diverge)."""
+        counts = np.asarray(counts, dtype=np.float64)
+        sw = np.sqrt(counts)
+        sw = sw / sw.mean() if len(sw) else sw
         self.clf_ = SGDClassifier(loss="log_loss", alpha=self.alpha, max_iter=15, tol=None,
                                   random_state=self.random_state, n_jobs=2)
-        self.clf_.fit(X, y, sample_weight=sample_weight)
+        self.clf_.fit(X, y, sample_weight=sw)
         self.classes_ = self.clf_.classes_
-        weight: dict[str, float] = {}
+        by_word: dict[str, np.ndarray] = {}
         first: dict[str, int] = {}
-        sw = sample_weight if sample_weight is not None else np.ones(len(words))
-        for i, (w, c) in enumerate(zip(words, sw)):
-            weight[w] = weight.get(w, 0.0) + float(c)
+        for i, (w, c, n) in enumerate(zip(words, np.asarray(y).tolist(), counts.tolist())):
+            by_word.setdefault(w, np.zeros(len(CLASSES)))[c] += n
             first.setdefault(w, i)
-        vocab = sorted(w for w, c in weight.items() if c >= self.table_min_count)
-        probs = np.zeros((len(vocab), len(CLASSES)), dtype=np.float32)
+        vocab = sorted(w for w, c in by_word.items() if c.sum() >= self.table_min_count)
+        probs = np.zeros((len(vocab), len(CLASSES)), dtype=np.float64)
         if vocab:
             probs[:, self.clf_.classes_] = linear_proba(self.clf_, X[[first[w] for w in vocab]])
+            seen = np.array([by_word[w] for w in vocab])
+            probs = (seen + self.prior_strength * probs) / (seen.sum(axis=1, keepdims=True) + self.prior_strength)
         self.table_ = {w: i for i, w in enumerate(vocab)}
         self.table_probs_ = probs.astype(np.float16)
         return self

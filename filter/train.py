@@ -113,7 +113,7 @@ def prepare(model: FilterModel, docs: Sequence[dict], progress: Progress) -> Pre
 
 def _word_rows(prep: Prepared, doc_idx: Iterable[int], vocab: dict[str, int],
                hold_out: set[str] = frozenset()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unique (word, label) rows of some documents: word index into ``vocab``, label, weight.
+    """Unique (word, label) rows of some documents: word index into ``vocab``, label, count.
 
     Words in ``hold_out`` are left out entirely (see ``fit_model``)."""
     counts: dict[tuple[int, int], int] = {}
@@ -125,9 +125,7 @@ def _word_rows(prep: Prepared, doc_idx: Iterable[int], vocab: dict[str, int],
     keys = sorted(counts)
     idx = np.array([k[0] for k in keys], dtype=np.int64)
     ys = np.array([k[1] for k in keys], dtype=np.int64)
-    # sqrt damping keeps very frequent words from swamping the rare promo vocabulary
-    wts = np.sqrt(np.array([counts[k] for k in keys], dtype=np.float64))
-    return idx, ys, wts
+    return idx, ys, np.array([counts[k] for k in keys], dtype=np.float64)
 
 
 HARD_NEGATIVE_WEIGHT = 5.0

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from filter.brands import generate_brand
-from filter.inject import FORMS, OBFUSCATION_KINDS, Injection, inject_decoys, inject_promo, topic_phrase
+from filter.inject import (FORMS, OBFUSCATION_KINDS, Injection, _Host, host_clause, inject_decoys, inject_promo,
+                           topic_phrase)
 from filter.normalize import normalize
 from filter.promo import Brand, PromoBank, PromoText, load_lexicon, load_promo_bank, load_templates
 from filter.spans import Span, check_spans
@@ -193,6 +194,24 @@ def test_topic_phrase_prefers_article_words():
     assert any("jalan" in t.lower() or "kedaton" in t.lower() or "warga" in t.lower() for t in topics)
 
 
+def test_host_clause_is_a_clause_of_the_article():
+    """{CLAUSE}: a 5-18 word stretch of one content sentence, cut at punctuation, its first
+    word lowered only when the article writes it in lower case too; never from a span."""
+    text = "Wali Kota Resmikan Jalan Baru Di Kedaton Bersama Warga Setempat\n\n" + HOST + "\n\nBaca juga: Lima Fakta Menarik tentang Jalan Raya di Kota Kita yang Jarang Diketahui"
+    start = text.index("Baca juga")
+    host = _Host(text, [{"start": start, "end": len(text), "label": "boilerplate"}])
+    rng = random.Random(1)
+    clauses = {host_clause(host, rng) for _ in range(40)}
+    assert len(clauses) >= 3
+    body = HOST.lower()
+    for c in clauses:
+        assert 5 <= len(c.split()) <= 18
+        assert c.lower() in body and c not in text[start:]
+        assert not c.endswith((".", ",", "!", "?")) and c.count("(") == c.count(")")
+        assert sum(w[:1].isupper() for w in c.split()) <= 0.4 * len(c.split())   # not the headline
+    assert host_clause(_Host("Kota.", []), rng) is None
+
+
 def test_empty_and_tiny_hosts(bank):
     for host in ("", "Kota.", "   \n\n  ", "Satu dua tiga"):
         inj = inject_promo(host, [], bank, random.Random(3))
@@ -293,8 +312,8 @@ def test_templates_are_many_and_varied():
     assert {t.register for t in tpl} >= {"educational", "human_interest", "news", "testimonial", "cta",
                                          "bridge", "line"}
     assert all("{BRAND}" in t.text for t in tpl)
-    assert all("{TOPIC}" in t.text for t in tpl if t.register == "bridge")
-    assert all(not re.search(r"\{(?!BRAND|KEYWORD|TOPIC|URL)\w*\}", t.text) for t in tpl)
+    assert all("{TOPIC}" in t.text or "{CLAUSE}" in t.text for t in tpl if t.register == "bridge")
+    assert all(not re.search(r"\{(?!BRAND|KEYWORD|TOPIC|CLAUSE|URL)\w*\}", t.text) for t in tpl)
     assert len({t.text for t in tpl}) == len(tpl)
 
 
