@@ -1,7 +1,10 @@
 """Training helpers that decide what the model learns: folds, learned promo phrases, phrase completion."""
 from __future__ import annotations
 
-from filter.model import FilterModel
+import numpy as np
+
+from filter.features import CLASSES
+from filter.model import FilterModel, WordScorer
 from filter.train import _fold_of, promo_phrases
 
 
@@ -52,3 +55,22 @@ def test_token_run_is_completed_to_a_known_phrase_within_its_line():
     assert m._complete_phrase(b, k, k + 1) == (k, k + 1)            # never across a line break
     m.phrases_ = frozenset()
     assert m._complete_phrase(b, j, j + 1) == (j, j + 1)
+
+
+def test_word_scorer_table_follows_the_counts():
+    """A frequent word that is mostly content scores content even though it also occurs in
+    promotion (the linear model alone had scored "di" promo 1.0); a word seen only in promo
+    scores promo; an unseen word still gets a proper distribution from its characters."""
+    rows = [("di", 0, 5000), ("di", 1, 150), ("di", 2, 300), ("gacor", 1, 40), ("gacor", 0, 1),
+            ("pemerintah", 0, 900), ("pemerintah", 2, 60), ("bacajuga", 2, 80), ("kota", 0, 700),
+            ("maxwin", 1, 25), ("slot", 1, 60), ("slot", 0, 20)]
+    words = [w for w, _, _ in rows]
+    ws = WordScorer(n_features=2 ** 12, random_state=0)
+    X = ws._vec().transform(words)
+    ws.fit(X, np.array([c for _, c, _ in rows]), np.array([n for _, _, n in rows], dtype=float), words=words)
+    p = ws.predict_proba(["di", "gacor", "bacajuga", "slot", "zzqx77"])
+    assert p[0, CLASSES.index("content")] > 0.85
+    assert p[1, CLASSES.index("promo")] > 0.85
+    assert p[2, CLASSES.index("boilerplate")] > 0.85
+    assert 0.6 < p[3, CLASSES.index("promo")] < 0.85
+    assert np.allclose(p.sum(axis=1), 1.0, atol=1e-2)
