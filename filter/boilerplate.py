@@ -294,7 +294,10 @@ class _Filler:
             return (a + b).lower() + str(rng.choice((24, 21, 99, 7, 360, 1)))
         if r < 0.85:
             return (a + b).upper()
-        return (a + b).lower() + rng.choice((".com", ".id", ".co.id"))
+        if r < 0.93:
+            return (a + b).lower() + rng.choice((".com", ".id", ".co.id"))
+        # niche blogs and content farms are often named after their topic ("Info Sawit Riau")
+        return f"{a} {_titlecase(self.topic())}"
 
     def _domain(self, site: str) -> str:
         base = re.sub(r"[^a-z0-9.]", "", site.lower())

@@ -302,6 +302,18 @@ def test_related_titles_reuse_host_words(bank):
     assert total > 50 and 0.2 < reused / total < 0.95
 
 
+def test_some_sites_are_named_after_the_host_topic(bank):
+    """Niche blogs carry their topic in the site name ("Info Sawit Riau"): a share of the
+    documents' site names repeat a host word, the rest are generic."""
+    from filter.boilerplate import _Filler, _Host as _BHost
+    host_words = set(w.lower() for w in re.findall(r"\w+", HOST) if len(w) > 3)
+    named = 0
+    for seed in range(200):
+        site = _Filler(_BHost(HOST, []), bank, random.Random(seed), TITLE).site
+        named += bool(set(w.lower() for w in re.findall(r"\w+", site)) & host_words)
+    assert 0.02 < named / 200 < 0.2
+
+
 def test_duplicate_title(bank):
     body = HOST.split("\n\n", 1)[1]
     seen_copy = seen_content = 0

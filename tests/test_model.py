@@ -245,16 +245,9 @@ def _held_out_report(shared_dir, tmp_path):
 
 
 @pytest.mark.slow
-def test_validation_floor_held_out_brands_and_templates(shared_dir, tmp_path):
-    report = _held_out_report(shared_dir, tmp_path)
-    # regression floor pinned below the committed model (0.867 on this rebuilt subset of 286
-    # spans; 0.847 on the full validation split); the issue's target of 0.90 is not reached yet
-    assert report.overall.promo_span_recall >= 0.84, report.overall
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue target (promo span recall >= 0.90 on held-out brands and "
-                                       "templates) not yet reached by the committed model")
 def test_validation_target_held_out_brands_and_templates(shared_dir, tmp_path):
+    """The issue's target: promo span recall >= 0.90 on documents whose outlets, brand
+    families and template families the model never saw (0.916 on this rebuilt subset of 286 spans,
+    0.904 on the full validation split, for the committed model)."""
     report = _held_out_report(shared_dir, tmp_path)
     assert report.overall.promo_span_recall >= 0.90, report.overall
