@@ -63,7 +63,8 @@ def render_card(meta: dict[str, Any]) -> str:
         "",
         "## Method",
         "segment (blocks → sentences → tokens, exact offsets) → featurize (cached per distinct token; "
-        "hashed word n-grams with a brand-shape placeholder, char-n-gram word scores, shape, position, "
+        "hashed word n-grams with a brand-shape placeholder, word scores (class counts of seen words, "
+        "char n-grams for unseen ones), shape, position, "
         "topicality) → classify (linear unit model, stacked context model over out-of-fold neighbour "
         "predictions, token model for inline promotion and glued furniture) → decode spans (whitespace "
         "geometry, brand propagation, keyword-phrase completion, spaced-out brands) → render. "
