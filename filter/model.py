@@ -129,7 +129,7 @@ class WordScorer(BaseEstimator, ClassifierMixin):
         """Fit on hashed word features ``X``: one row per distinct (word, class) pair, ``words``
         its word and ``counts`` how often it occurs. The linear model weighs rows by the
         square root of their count (frequent words would swamp the rare promo vocabulary),
-        normalised to mean 1 (large weights make SGD's steps diverge)."""
+        normalised to mean 1 (SGD's step scales with the weights)."""
         counts = np.asarray(counts, dtype=np.float64)
         sw = np.sqrt(counts)
         sw = sw / sw.mean() if len(sw) else sw
@@ -140,8 +140,9 @@ class WordScorer(BaseEstimator, ClassifierMixin):
         by_word: dict[str, np.ndarray] = {}
         first: dict[str, int] = {}
         for i, (w, c, n) in enumerate(zip(words, np.asarray(y).tolist(), counts.tolist())):
-            by_word.setdefault(w, np.zeros(len(CLASSES)))[c] += n
-            first.setdefault(w, i)
+            if w not in by_word:
+                by_word[w], first[w] = np.zeros(len(CLASSES)), i
+            by_word[w][c] += n
         vocab = sorted(w for w, c in by_word.items() if c.sum() >= self.table_min_count)
         probs = np.zeros((len(vocab), len(CLASSES)), dtype=np.float64)
         if vocab:
