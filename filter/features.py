@@ -97,9 +97,11 @@ class TokenVocab:
     token is mostly one dict lookup.
     """
 
-    def __init__(self, lexicon: frozenset[str], stopwords: frozenset[str], max_size: int = 1_000_000):
+    def __init__(self, lexicon: frozenset[str], stopwords: frozenset[str], max_size: int = 1_000_000,
+                 reader: frozenset[str] = frozenset()):
         self.lexicon = lexicon
         self.stopwords = stopwords
+        self.reader = reader
         self.max_size = max_size
         self.clear()
 
@@ -145,7 +147,7 @@ class TokenVocab:
         norms = [normalize(w) for w in new]
         self.norm += norms
         self.flags = np.vstack([self.flags, np.array(
-            [intrinsic_flags(w, n, self.lexicon, self.stopwords) for w, n in zip(new, norms)], dtype=np.float32)])
+            [intrinsic_flags(w, n, self.lexicon, self.stopwords, self.reader) for w, n in zip(new, norms)], dtype=np.float32)])
         h = np.array([murmurhash3_32(n, positive=True) for n in norms], dtype=np.uint64)
         self.hash = np.r_[self.hash, h]
         topic_word = np.array([n not in self.stopwords and _TOPIC_WORD.fullmatch(n) is not None for n in norms])
@@ -207,9 +209,10 @@ DENSE_NAMES = (
     "first_block", "last_block", "topicality", "title_sim", "dup_title", "dup_count", "editor_code",
     "flattened", "rel_len", "tok_promo_max", "tok_promo_mean", "tok_boiler_max", "tok_boiler_mean",
     "tok_promo_n", "doc_gamble_other", "doc_gamble_units_other", "earlier_copy", "next_sim", "prev_sim",
+    "head_copy", "reader_words",
 )
 # columns of the token flag matrix averaged per unit: (dense column, flag column)
-FLAG_MEANS = ((2, 0), (3, 2), (4, 1), (9, 10), (11, 3), (12, 4))
+FLAG_MEANS = ((2, 0), (3, 2), (4, 1), (9, 10), (11, 3), (12, 4), (39, 11))
 
 
 def sorted_unique(a: np.ndarray, counts: bool = False, inverse: bool = False) -> list[np.ndarray]:
@@ -291,16 +294,17 @@ def l2_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int) -> tuple[np.ndarray
 # ---------------------------------------------------------------- token flags
 
 SHAPE_FLAGS = ("mixed", "allcaps", "cap", "nonascii", "digit", "comma_after", "period_after",
-               "first", "last", "lexicon", "stop")
+               "first", "last", "lexicon", "stop", "reader")
 
 
-def intrinsic_flags(tok: str, norm: str, lexicon: frozenset[str], stopwords: frozenset[str]) -> tuple:
+def intrinsic_flags(tok: str, norm: str, lexicon: frozenset[str], stopwords: frozenset[str],
+                    reader: frozenset[str] = frozenset()) -> tuple:
     """The context-free part of a token's flags (cacheable per token string)."""
     has_d = any(c.isdigit() for c in tok)
     has_a = any(c.isalpha() for c in tok)
     return (has_d and has_a, len(tok) > 1 and tok.isupper(), tok[:1].isupper(),
             not tok.isascii() and any(ord(c) > 0x24F for c in tok), has_d and not has_a,
-            0, 0, 0, 0, norm in lexicon, norm in stopwords)
+            0, 0, 0, 0, norm in lexicon, norm in stopwords, norm in reader)
 
 
 def token_flags(text: str, toks: "list[tuple[int, int]] | np.ndarray", intrinsic: np.ndarray, unit_of_tok: np.ndarray) -> np.ndarray:

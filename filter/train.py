@@ -145,6 +145,7 @@ def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel |
     m = model or FilterModel()
     m.stopwords_ = read_lexicon(DATA_DIR / "lexicons" / "stopwords_id.txt")
     m.lexicon_ = read_lexicon(DATA_DIR / "lexicons" / "promo_terms.txt")
+    m.reader_ = read_lexicon(DATA_DIR / "lexicons" / "reader_words.txt")
     K = m.n_folds
     rs = m.random_state
     t0 = time.time()

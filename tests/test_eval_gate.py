@@ -54,7 +54,7 @@ def _why(report: EvalReport, group: str = "overall") -> str:
 
 def test_seeds_floor(seeds_report):
     assert len(seeds_report.docs) == 5
-    assert seeds_report.overall.perfect_docs >= 2, _why(seeds_report)
+    assert seeds_report.overall.perfect_docs >= 3, _why(seeds_report)
     assert seeds_report.overall.retention >= 0.99, _why(seeds_report)
 
 
@@ -63,7 +63,7 @@ def test_dev_junk_f1(dev_report):
 
 
 def test_dev_retention(dev_report):
-    assert dev_report.overall.retention >= 0.995, _why(dev_report)   # target 0.99
+    assert dev_report.overall.retention >= 0.997, _why(dev_report)   # target 0.99
 
 
 def test_dev_h_retention(dev_report):

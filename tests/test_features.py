@@ -102,7 +102,7 @@ def _bare_model():
     from filter.model import FilterModel
 
     m = FilterModel()
-    m.lexicon_, m.stopwords_ = frozenset({"slot"}), frozenset({"di", "dan"})
+    m.lexicon_, m.stopwords_, m.reader_ = frozenset({"slot"}), frozenset({"di", "dan"}), frozenset({"anda"})
     return m
 
 
@@ -208,3 +208,35 @@ def test_neighbour_similarity_is_cosine_with_adjacent_units_of_the_same_document
     nxt, prv = neighbour_similarity(r, c, v, np.array([0, 0, 0, 1]), len(bags))
     np.testing.assert_allclose(nxt, [0.5, 0.0, 0.0, 0.0])   # row 2 -> row 3 crosses documents
     np.testing.assert_allclose(prv, [0.0, 0.5, 0.0, 0.0])
+
+
+def test_head_copy_marks_a_lone_repeated_headline_not_a_duplicated_body():
+    """The headline repeated under a section label and a dek is a head copy; a body that the
+    scraper duplicated (a run of copies) is not, nor is a short label that recurs."""
+    from filter.model import head_copies
+
+    m = _bare_model()
+    head = ("EKONOMI\nHarga cabai naik tajam di pasar induk\nPedagang mengeluhkan pasokan yang seret.\n"
+            "Harga cabai naik tajam di pasar induk\nFoto: dokumentasi\nEKONOMI\nIsi berita pertama di sini.")
+    b = m.base(head)
+    got = [b.units.text[s:e] for s, e, h in zip(b.units.starts, b.units.ends, head_copies(b)) if h]
+    assert got == ["Harga cabai naik tajam di pasar induk"]
+    body = ("Judul berita yang cukup panjang\nKalimat pertama berita ini.\nKalimat kedua berita ini.\n"
+            "Kalimat pertama berita ini.\nKalimat kedua berita ini.")
+    assert not any(head_copies(m.base(body)))
+
+
+def test_reader_words_are_a_token_flag_and_a_unit_share():
+    """Words addressing the reader ("Anda", in any case) set the reader flag; a unit's
+    reader_words feature is the share of its tokens carrying it."""
+    from filter.model import Stack, dense_features
+
+    m = _bare_model()
+    b = m.base("Judul berita hari ini\nSilakan Anda baca juga ANDA ya.\nHarga cabai naik di pasar.")
+    flag = SHAPE_FLAGS.index("reader")
+    assert [w for w, f in zip(b.tok_norm, b.tok_flags[:, flag]) if f] == ["anda", "anda"]
+    X = dense_features([b], np.zeros((len(b.toks), 3), np.float32), Stack.of([b]))
+    from filter.features import DENSE_NAMES
+
+    col = X[:, DENSE_NAMES.index("reader_words")]
+    assert col.tolist() == pytest.approx([0.0, 2 / 6, 0.0])

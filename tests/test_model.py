@@ -188,6 +188,31 @@ def test_sentence_next_to_promotion_joins_it_from_a_lower_probability(cleaner):
     assert [text[s.start:s.end].strip() for s in m.decode(a)] == [sents[i - 1]]
 
 
+def test_line_of_mostly_promo_sentences_goes_whole(cleaner):
+    # decode rule, with scores forced: a line with at least PROMO_BLOCK_MIN promo sentences,
+    # more than PROMO_BLOCK_SHARE of its sentences, loses its other sentences too (a glued
+    # testimonial list); with one promo sentence fewer the rest of the line stays
+    from filter.model import PROMO_BLOCK_MIN
+
+    m = cleaner.model
+    line = " ".join(f"Kalimat nomor {k} cukup pendek." for k in range(2 * PROMO_BLOCK_MIN - 1))
+    text = "Judul berita hari ini\n" + line + "\nParagraf berita yang lain tetap ada."
+    a = m.analyze(text)
+    u = a.base.units
+    blk = u.block[1]
+    rows = [i for i in range(len(u)) if u.block[i] == blk]
+    assert len(rows) == 2 * PROMO_BLOCK_MIN - 1
+    a.cand, a.cand_proba = a.cand[:0], a.cand_proba[:0]
+    a.unit_proba[:] = [1.0, 0.0, 0.0]
+    for i in rows[:PROMO_BLOCK_MIN]:
+        a.unit_proba[i] = [0.0, 0.99, 0.01]
+    got = [text[s.start:s.end].strip() for s in m.decode(a)]
+    assert got == [line], got
+    a.unit_proba[rows[PROMO_BLOCK_MIN - 1]] = [1.0, 0.0, 0.0]
+    got = [text[s.start:s.end].strip() for s in m.decode(a)]
+    assert all(g in line for g in got) and sum(len(g) for g in got) < len(line), got
+
+
 def test_every_decoded_span_reaches_its_label_threshold(cleaner):
     """The Cleaner removes spans whose score reaches the label's threshold; ``evaluate`` scores
     the decoded spans. Both see the same spans only if decoding never emits a span below its

@@ -10,7 +10,7 @@ from filter.train import _fold_of, promo_phrases
 
 def _bare_model() -> FilterModel:
     m = FilterModel()
-    m.lexicon_, m.stopwords_ = frozenset(), frozenset({"di", "dan", "yang"})
+    m.lexicon_, m.stopwords_, m.reader_ = frozenset(), frozenset({"di", "dan", "yang"}), frozenset({"anda"})
     return m
 
 
