@@ -786,6 +786,7 @@ class FilterModel(BaseEstimator):
         unit_label, unit_score, junk_unit = _best_junk(a.unit_proba, th)
         self._extend_promo_units(a, unit_label, unit_score, junk_unit)
         self._promo_blocks(a, unit_label, unit_score, junk_unit)
+        self._keep_originals(a, unit_label, junk_unit)
         # whole blocks where every unit is junk with one label
         for blk in np.unique(u.block[junk_unit]) if junk_unit.any() else []:
             idx = np.nonzero(u.block == blk)[0]
@@ -854,6 +855,17 @@ class FilterModel(BaseEstimator):
             idx = np.nonzero((block == blk) & ~junk)[0]
             top = float(score[(block == blk) & promo].min())
             junk[idx], label[idx], score[idx] = True, PROMO, top
+
+    @staticmethod
+    def _keep_originals(a: Analysis, label: np.ndarray, junk: np.ndarray) -> None:
+        """The first occurrence of a repeated headline is the headline: the repeat is the
+        duplicate (FORMAT labels the copy), so the original is not removed as furniture
+        (in place)."""
+        b = a.base
+        for j in np.nonzero(head_copies(b))[0].tolist():
+            i = b.unit_keys.index(b.unit_keys[j])
+            if i < j and label[i] == BOILER:
+                junk[i] = False
 
     def _takeover(self, a: Analysis, spans: list[Span]) -> list[Span]:
         """A short sentence that is at least TAKEOVER_SHARE inline promotion (brand, keywords)

@@ -213,6 +213,21 @@ def test_line_of_mostly_promo_sentences_goes_whole(cleaner):
     assert all(g in line for g in got) and sum(len(g) for g in got) < len(line), got
 
 
+def test_original_of_a_repeated_headline_is_never_removed_as_furniture(cleaner):
+    # decode rule, with scores forced: both copies of a headline scored as furniture; only
+    # the repeat (the duplicate_title of FORMAT) is removed, the headline above it stays
+    m = cleaner.model
+    title = "Harga cabai naik tajam di pasar induk"
+    text = f"EKONOMI\n{title}\nPedagang mengeluhkan pasokan yang seret.\n{title}\nIsi berita di sini."
+    a = m.analyze(text)
+    u = a.base.units
+    a.cand, a.cand_proba = a.cand[:0], a.cand_proba[:0]
+    a.unit_proba[:] = [1.0, 0.0, 0.0]
+    a.unit_proba[1] = a.unit_proba[3] = [0.0, 0.0, 1.0]
+    got = [(s.start, text[s.start:s.end].strip()) for s in m.decode(a)]
+    assert got == [(int(u.starts[3]), title)], got
+
+
 def test_every_decoded_span_reaches_its_label_threshold(cleaner):
     """The Cleaner removes spans whose score reaches the label's threshold; ``evaluate`` scores
     the decoded spans. Both see the same spans only if decoding never emits a span below its
