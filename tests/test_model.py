@@ -287,7 +287,7 @@ def _held_out_report(shared_dir, tmp_path):
 @pytest.mark.slow
 def test_validation_target_held_out_brands_and_templates(shared_dir, tmp_path):
     """The issue's target: promo span recall >= 0.90 on documents whose outlets, brand
-    families and template families the model never saw (0.916 on this rebuilt subset of 286 spans,
-    0.904 on the full validation split, for the committed model)."""
+    families and template families the model never saw (0.909 on this rebuilt subset of 286 spans,
+    0.903 on the full validation split, for the committed model)."""
     report = _held_out_report(shared_dir, tmp_path)
     assert report.overall.promo_span_recall >= 0.90, report.overall
