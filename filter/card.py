@@ -64,10 +64,10 @@ def render_card(meta: dict[str, Any]) -> str:
         "## Method",
         "segment (blocks → sentences → tokens, exact offsets) → featurize (cached per distinct token; "
         "hashed word n-grams with a brand-shape placeholder, word scores (class counts of seen words, "
-        "char n-grams for unseen ones), shape, position, "
-        "topicality, repeated headlines, reader-address words) → classify (linear unit model, stacked context model over out-of-fold neighbour "
-        "predictions, token model for inline promotion and glued furniture) → decode spans (whitespace "
-        "geometry, sentence hysteresis, mostly-promo lines, repeated headlines, brand propagation, "
+        "char n-grams for unseen ones), shape, position, topicality, repeated headlines, "
+        "reader-address words) → classify (linear unit model, stacked context model over "
+        "out-of-fold neighbour predictions, token model for inline promotion and glued furniture) "
+        "→ decode spans (whitespace geometry, sentence hysteresis, mostly-promo lines, repeated headlines, brand propagation, "
         "keyword-phrase completion, spaced-out brands) → render. "
         "See the project README.",
         "",
