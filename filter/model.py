@@ -212,6 +212,7 @@ class Analysis:
     tok_word_proba: np.ndarray                 # word-scorer probabilities of every token
     spaced_promo: list[float] = field(default_factory=list)  # word-scorer promo p of each spaced run
     unit_kinds: list[str] = field(default_factory=list)
+    head_copy: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # see head_copies
 
 
 def _unit_of_tokens(units: Units, starts: np.ndarray) -> np.ndarray:
@@ -331,6 +332,7 @@ _LEX, _STOPF, _DIGITF = SHAPE_FLAGS.index("lexicon"), SHAPE_FLAGS.index("stop"),
 _CAP, _ALLCAPS = SHAPE_FLAGS.index("cap"), SHAPE_FLAGS.index("allcaps")
 _PROMO_MAX, _PROMO_N = DENSE_NAMES.index("tok_promo_max"), DENSE_NAMES.index("tok_promo_n")
 _GAMBLE_COLS = [DENSE_NAMES.index("doc_gamble_other"), DENSE_NAMES.index("doc_gamble_units_other")]
+_HEAD_COPY = DENSE_NAMES.index("head_copy")
 
 
 def _gambling_tokens(flags: np.ndarray, W: np.ndarray) -> np.ndarray:
@@ -460,7 +462,7 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
     X[:, 25] = code
     X[:, 24] = dups
     X[:, 35] = earlier   # a copy of the unit appears earlier, in the first five blocks (a repeated headline)
-    X[:, 38] = head
+    X[:, _HEAD_COPY] = head
     tok_url = np.concatenate([b.tok_url for b in bs])
     X[:, 8] = np.bincount(u, weights=tok_url[ok], minlength=n) > 0
     # position: blocks are numbered across the batch; local numbers per document
@@ -767,7 +769,8 @@ class FilterModel(BaseEstimator):
             c = cands[i]
             cp = CP[cut[i]:cut[i + 1]]
             kinds = kinds_all[nun[i]:nun[i + 1]] if kinds_all else [""] * len(b.units)
-            out.append(Analysis(b, P2s[i], c, cp, Ws[i], unit_kinds=kinds, spaced_promo=spaced_p[soff:soff + len(b.spaced)]))
+            out.append(Analysis(b, P2s[i], c, cp, Ws[i], unit_kinds=kinds, spaced_promo=spaced_p[soff:soff + len(b.spaced)],
+                                head_copy=dense[nun[i]:nun[i + 1], _HEAD_COPY] > 0))
             soff += len(b.spaced)
         return out
 
@@ -862,7 +865,7 @@ class FilterModel(BaseEstimator):
         duplicate (FORMAT labels the copy), so the original is not removed as furniture
         (in place)."""
         b = a.base
-        for j in np.nonzero(head_copies(b))[0].tolist():
+        for j in np.nonzero(a.head_copy)[0].tolist():
             i = b.unit_keys.index(b.unit_keys[j])
             if i < j and label[i] == BOILER:
                 junk[i] = False
