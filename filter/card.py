@@ -67,8 +67,8 @@ def render_card(meta: dict[str, Any]) -> str:
         "char n-grams for unseen ones), shape, position, topicality, repeated headlines, "
         "reader-address words) → classify (linear unit model, stacked context model over "
         "out-of-fold neighbour predictions, token model for inline promotion and glued furniture) "
-        "→ decode spans (whitespace geometry, sentence hysteresis, mostly-promo lines, repeated headlines, brand propagation, "
-        "keyword-phrase completion, spaced-out brands) → render. "
+        "→ decode spans (whitespace geometry, sentence hysteresis, mostly-promo lines, repeated "
+        "headlines, brand propagation, keyword-phrase completion, spaced-out brands) → render. "
         "See the project README.",
         "",
         "## Metrics",
