@@ -213,6 +213,32 @@ def test_line_of_mostly_promo_sentences_goes_whole(cleaner):
     assert all(g in line for g in got) and sum(len(g) for g in got) < len(line), got
 
 
+def test_sentence_closed_by_a_framed_brand_goes_whole(cleaner):
+    # decode rule, with scores forced: the token model finds only the brand; when the brand
+    # is the object that closes a clause ("seperti platform X,") the sentence was written
+    # around it and goes whole; slipped in after a comma, or followed by more words, only
+    # the brand goes (the sentence still reads without it)
+    import numpy as np
+
+    m = cleaner.model
+    lead = "Harga beras di pasar induk naik dua ribu rupiah per kilogram pekan ini."
+    cases = {
+        "Di tengah ramainya hiburan daring seperti platform ZETA777, harga pangan tetap jadi perhatian.": True,
+        "Di tengah ramainya hiburan daring, ZETA777 harga pangan tetap jadi perhatian.": False,
+        "Di tengah ramainya hiburan daring seperti platform ZETA777 harga pangan tetap jadi perhatian.": False,
+    }
+    for sentence, whole in cases.items():
+        text = f"{lead}\n{sentence} Pedagang berharap pasokan segera pulih."
+        a = m.analyze(text)
+        brand = [i for i, w in enumerate(a.base.tok_norm) if any(c.isdigit() for c in w) and w.isalnum() and not w.isdigit()]
+        assert len(brand) == 1, a.base.tok_norm
+        a.unit_proba[:] = [1.0, 0.0, 0.0]
+        a.cand = np.array(brand)
+        a.cand_proba = np.array([[0.0, 0.99, 0.01]], np.float32)
+        got = [text[s.start:s.end].strip() for s in m.decode(a)]
+        assert got == ([sentence] if whole else ["ZETA777"]), (sentence, got)
+
+
 def test_original_of_a_repeated_headline_is_never_removed_as_furniture(cleaner):
     # decode rule, with scores forced: both copies of a headline scored as furniture; only
     # the repeat (the duplicate_title of FORMAT) is removed, the headline above it stays
