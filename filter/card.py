@@ -68,7 +68,8 @@ def render_card(meta: dict[str, Any]) -> str:
         "reader-address words) → classify (linear unit model, stacked context model over "
         "out-of-fold neighbour predictions, token model for inline promotion and glued furniture) "
         "→ decode spans (whitespace geometry, sentence hysteresis, mostly-promo lines, repeated "
-        "headlines, brand propagation, keyword-phrase completion, spaced-out brands) → render. "
+        "headlines, brand propagation, keyword-phrase completion, spaced-out brands, sentences "
+        "written around a brand) → render. "
         "See the project README.",
         "",
         "## Metrics",
