@@ -399,7 +399,6 @@ def framed_brands(a: "Analysis", brands: Sequence[Span]) -> np.ndarray:
     if not brands:
         return out
     text, starts, ends = u.text, b.toks[:, 0], b.toks[:, 1]
-    story = gambling_story(a)
     for s in brands:
         i = int(np.searchsorted(starts, s.start))
         if not 0 < i < len(starts):
@@ -407,9 +406,9 @@ def framed_brands(a: "Analysis", brands: Sequence[Span]) -> np.ndarray:
         unit = int(b.tok_unit[i])
         nxt = text[s.end:int(u.ends[unit])].lstrip()[:1] if unit >= 0 else "?"
         if unit >= 0 and b.tok_unit[i - 1] == unit and not text[ends[i - 1]:starts[i]].strip() \
-                and b.tok_norm[i - 1] in BRAND_FRAME_WORDS and (nxt == "" or nxt in CLAUSE_END) and not story[unit]:
+                and b.tok_norm[i - 1] in BRAND_FRAME_WORDS and (nxt == "" or nxt in CLAUSE_END):
             out[unit] = True
-    return out
+    return out & ~gambling_story(a) if out.any() else out
 
 
 def token_repeats(st: Stack, idx: np.ndarray) -> np.ndarray:
