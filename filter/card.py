@@ -69,9 +69,19 @@ def render_card(meta: dict[str, Any]) -> str:
         "out-of-fold neighbour predictions, token model for inline promotion and glued furniture) "
         "→ decode spans (whitespace geometry, sentence hysteresis, mostly-promo lines, repeated "
         "headlines, brand propagation, keyword-phrase completion, spaced-out brands, sentences "
-        "written around a brand) → render. "
+        "written around a brand, structural confirmations of lines stage 1 suspects) → render. "
         "See the project README.",
         "",
+    ]
+    if meta.get("structure"):
+        from filter.model import STRUCTURE_P1_MIN
+
+        lines += [f"Structural confirmations (a line stage 1 gives boilerplate ≥ {STRUCTURE_P1_MIN} whose place or form "
+                  "confirms it; its score is the rule's Laplace-smoothed precision on the labelled training "
+                  "and validation documents): "
+                  + "; ".join(f"{name} {r.get('boilerplate')}/{r.get('fires')} boilerplate, score {r.get('score')}"
+                              for name, r in meta["structure"].items()) + ".", ""]
+    lines += [
         "## Metrics",
         "Token-level over `\\w+` tokens (optional gold spans ignored); span recall counts a gold span as "
         "removed when ≥ 80% of its tokens are.",

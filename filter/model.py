@@ -43,6 +43,7 @@ from filter.features import (
 )
 from filter.normalize import deleet, normalize
 from filter.spans import Span
+from filter.weak import DATE_LINE
 
 PROMO, BOILER = 1, 2
 WINDOW = 3          # token model context: ±3 words
@@ -74,6 +75,12 @@ HEAD_COPY_WITHIN = 12  # a repeated headline is among the first this many units 
 HEAD_COPY_MIN_TOKENS = 3
 KIND_MIN = 0.05       # boilerplate kinds are predicted for units at least this likely boilerplate
 INLINE_KINDS = ("inline", "inline_brand", "keyword_substitution")   # token-level spans inside a sentence
+STRUCTURE_P1_MIN = 0.5  # a structural cue confirms a unit stage 1 gives at least this boilerplate probability
+PROSE_MIN_TOKENS = 8    # a body sentence has at least this many words (and no clock time)
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:WIB|WITA|WIT)\b|\b\d{1,2}:\d{2}\b|\bpukul\b", re.IGNORECASE)
+# a related-link marker glued to the headline it introduces ("TerkaitJudul", "Berita LainnyaJudul")
+_GLUED_MARKER = re.compile(r"(?i:(?:(?:berita|artikel|postingan|topik|baca|lihat|simak)\s+)?"
+                           r"(?:terkait|juga|lainnya|terpopuler|populer|pilihan|selengkapnya))(?=[A-Z0-9\"“'‘])")
 SMALL_BATCH = 64      # below this many rows, boosted trees run through filter.trees
 
 
@@ -219,6 +226,7 @@ class Analysis:
     spaced_promo: list[float] = field(default_factory=list)  # word-scorer promo p of each spaced run
     unit_kinds: list[str] = field(default_factory=list)
     head_copy: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # see head_copies
+    unit_proba1: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))  # stage-1 probabilities
 
 
 def _unit_of_tokens(units: Units, starts: np.ndarray) -> np.ndarray:
@@ -409,6 +417,56 @@ def framed_brands(a: "Analysis", brands: Sequence[Span]) -> np.ndarray:
                 and b.tok_norm[i - 1] in BRAND_FRAME_WORDS and (nxt == "" or nxt in CLAUSE_END):
             out[unit] = True
     return out & ~gambling_story(a) if out.any() else out
+
+
+def datelines(a: "Analysis") -> np.ndarray:
+    """Per unit: a line that is only a date, right above the first body sentences — the
+    article's dateline ("26 November 2025" between the photo caption and the body). The body
+    starts at the first two consecutive content sentences of PROSE_MIN_TOKENS words or more
+    without a clock time; a date line that heads schedule items ("19.00 WIB: A vs B") or
+    follows a list lead-in ("Berikut jadwalnya:") is not a dateline."""
+    b, u = a.base, a.base.units
+    n = len(u)
+    out = np.zeros(n, dtype=bool)
+    if n < 3:
+        return out
+    text = u.text
+    ntok = np.bincount(b.tok_unit[b.tok_unit >= 0], minlength=n)
+    prose = (ntok >= PROSE_MIN_TOKENS) & (a.unit_proba[:, 0] >= 0.5)
+    body = np.nonzero(prose[:-1] & prose[1:])[0]
+    if not len(body) or body[0] < 1:
+        return out
+    i = int(body[0]) - 1
+    line = text[u.starts[i]:u.ends[i]].strip()
+    before = text[u.starts[i - 1]:u.ends[i - 1]].rstrip() if i else ""
+    if u.whole[i] and DATE_LINE.fullmatch(line) and not before.endswith(":") \
+            and not any(_CLOCK.search(text[u.starts[j]:u.ends[j]]) for j in (i + 1, i + 2)):
+        out[i] = True
+    return out
+
+
+def glued_markers(a: "Analysis") -> np.ndarray:
+    """Per unit: a line that opens with a related-link marker glued to the headline it
+    introduces ("TerkaitJudul Berita", "Berita LainnyaJudul"): the scraper dropped the
+    space between the widget's label and its link, so the marker word the models know is
+    hidden inside an unseen token."""
+    u = a.base.units
+    return np.array([bool(u.whole[i]) and _GLUED_MARKER.match(u.text, int(u.starts[i])) is not None
+                     for i in range(len(u))], dtype=bool)
+
+
+STRUCTURE_RULES = {"dateline": datelines, "glued_marker": glued_markers}
+STRUCTURE_KINDS = {"dateline": "meta", "glued_marker": "related_link"}
+
+
+def structure_hits(a: "Analysis") -> dict[str, np.ndarray]:
+    """Per structural rule: the units it fires on among those stage 1 gives a boilerplate
+    probability of at least STRUCTURE_P1_MIN (the model suspects, the structure confirms)."""
+    if not len(a.unit_proba1):
+        return {name: np.zeros(0, dtype=np.intp) for name in STRUCTURE_RULES}
+    suspect = a.unit_proba1[:, BOILER] >= STRUCTURE_P1_MIN
+    return {name: np.nonzero(suspect & rule(a))[0] if suspect.any() else np.zeros(0, dtype=np.intp)
+            for name, rule in STRUCTURE_RULES.items()}
 
 
 def token_repeats(st: Stack, idx: np.ndarray) -> np.ndarray:
@@ -800,7 +858,7 @@ class FilterModel(BaseEstimator):
             cp = CP[cut[i]:cut[i + 1]]
             kinds = kinds_all[nun[i]:nun[i + 1]] if kinds_all else [""] * len(b.units)
             out.append(Analysis(b, P2s[i], c, cp, Ws[i], unit_kinds=kinds, spaced_promo=spaced_p[soff:soff + len(b.spaced)],
-                                head_copy=dense[nun[i]:nun[i + 1], _HEAD_COPY] > 0))
+                                head_copy=dense[nun[i]:nun[i + 1], _HEAD_COPY] > 0, unit_proba1=P1[nun[i]:nun[i + 1]]))
             soff += len(b.spaced)
         return out
 
@@ -820,6 +878,7 @@ class FilterModel(BaseEstimator):
         self._extend_promo_units(a, unit_label, unit_score, junk_unit)
         self._promo_blocks(a, unit_label, unit_score, junk_unit)
         self._keep_originals(a, unit_label, junk_unit)
+        rule_kind = self._structural_furniture(a, unit_label, unit_score, junk_unit, th)
         # whole blocks where every unit is junk with one label
         for blk in np.unique(u.block[junk_unit]) if junk_unit.any() else []:
             idx = np.nonzero(u.block == blk)[0]
@@ -827,7 +886,7 @@ class FilterModel(BaseEstimator):
             if junk_unit[idx].all() and len(labs) == 1:
                 lab = labs.pop()
                 s, e = int(u.block_starts[blk]), int(u.block_ends[blk])
-                kind = self._unit_kind(a, idx[0], lab, whole_block=True)
+                kind = rule_kind.get(int(idx[0])) or self._unit_kind(a, idx[0], lab, whole_block=True)
                 spans.append(Span(s, e, CLASSES[lab], kind, float(unit_score[idx].min())))
                 whole.add((s, e))
                 junk_unit[idx] = False  # handled
@@ -835,7 +894,8 @@ class FilterModel(BaseEstimator):
             for i in idx[junk_unit[idx]]:
                 lab = unit_label[i]
                 spans.append(Span(int(u.starts[i]), int(u.ends[i]), CLASSES[lab],
-                                  self._unit_kind(a, i, lab, whole_block=False), float(unit_score[i])))
+                                  rule_kind.get(int(i)) or self._unit_kind(a, i, lab, whole_block=False),
+                                  float(unit_score[i])))
         # units whose start lies inside a unit-level span (spans are in document order)
         if spans:
             ss = np.array([s.start for s in spans])
@@ -888,6 +948,24 @@ class FilterModel(BaseEstimator):
             idx = np.nonzero((block == blk) & ~junk)[0]
             top = float(score[(block == blk) & promo].min())
             junk[idx], label[idx], score[idx] = True, PROMO, top
+
+    def _structural_furniture(self, a: Analysis, label: np.ndarray, score: np.ndarray, junk: np.ndarray,
+                              th: dict[str, float]) -> dict[int, str]:
+        """Lines stage 1 finds furniture-like whose place or form confirms it (``STRUCTURE_RULES``:
+        a dateline above the body, a related link with its marker glued on). Stage 2 reads such
+        a line by its neighbours, and both neighbours are content. Each rule's score is its
+        precision measured in training (``structure_``); a rule below the boilerplate threshold
+        decides nothing. In place; returns the kind of every unit a rule decided."""
+        calib = getattr(self, "structure_", None) or {}
+        kinds: dict[int, str] = {}
+        for name, idx in structure_hits(a).items():
+            p = calib.get(name, {}).get("score", 0.0)
+            if p < th["boilerplate"]:
+                continue
+            for i in idx[~junk[idx]].tolist():
+                junk[i], label[i], score[i] = True, BOILER, p
+                kinds[i] = STRUCTURE_KINDS[name]
+        return kinds
 
     @staticmethod
     def _keep_originals(a: Analysis, label: np.ndarray, junk: np.ndarray) -> None:

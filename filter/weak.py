@@ -81,6 +81,7 @@ _MONTHS = (r"(?:januari|februari|maret|april|mei|juni|juli|agustus|september|okt
            r"desember|jan|feb|mar|apr|jun|jul|agu|agt|ags|sep|okt|nov|des)")
 _TIMESTAMP = _c(rf"{_DAYS},?\s+\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(?:\s*[|,-]?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:wib|wita|wit))?)?")
 _DATE = _c(rf"(?:{_DAYS},?\s+)?\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(?:\s*[|,-]?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:wib|wita|wit))?)?")
+DATE_LINE = _DATE   # a line that is a date (and maybe a time) and nothing else: ``DATE_LINE.fullmatch``
 _AGO = _c(r"\d{1,3}\s+(?:detik|menit|jam|hari|minggu|bulan)\s+(?:yang\s+)?lalu")
 
 _BARE_RELATED = _c(r"(?:baca|lihat)\s+(?:ini\s+)?juga(?:\s+deh)?(\s*[:»>]+)?")

@@ -52,9 +52,10 @@ def _why(report: EvalReport, group: str = "overall") -> str:
 # ---- the classifier issue's targets that the committed model meets, and regression floors
 # pinned just below what it measures (see models/README.md): a worse model fails here.
 
-def test_seeds_floor(seeds_report):
+def test_seeds_all_perfect(seeds_report):
     assert len(seeds_report.docs) == 5
-    assert seeds_report.overall.perfect_docs >= 4, _why(seeds_report)
+    imperfect = [d.id for d in seeds_report.docs if not d.perfect]
+    assert not imperfect, f"imperfect seeds {imperfect}; {_why(seeds_report)}"
     assert seeds_report.overall.retention >= 0.99, _why(seeds_report)
 
 
@@ -80,12 +81,3 @@ def test_beats_keyword_baseline(dev_report, dev):
     base = evaluate(dev, [keyword_baseline(d["text"]) for d in dev])
     assert dev_report.overall.junk_f1 >= base.overall.junk_f1 + 0.3, (_why(dev_report), _why(base))
     assert dev_report.group("dev-H").retention >= base.group("dev-H").retention + 0.1
-
-
-# ---- the issue's target not reached by the committed model (strict: a model that reaches it
-# makes the test XPASS and fail, so the marker must then be removed)
-
-@pytest.mark.xfail(strict=True, reason="issue target not yet reached by the committed model")
-def test_seeds_all_perfect(seeds_report):
-    imperfect = [d.id for d in seeds_report.docs if not d.perfect]
-    assert not imperfect, f"imperfect seeds {imperfect}; {_why(seeds_report)}"

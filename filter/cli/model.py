@@ -61,6 +61,7 @@ def train(
     meta["evaluation"] = va_eval
     meta["thresholds"] = {k: float(v) for k, v in model.thresholds.items()}
     model.thresholds = meta["thresholds"]
+    meta["structure"] = getattr(model, "structure_", {})
     for g in gold:
         from filter.evaluate import read_gold
 
