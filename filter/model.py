@@ -419,8 +419,8 @@ def framed_brands(a: "Analysis", brands: Sequence[Span]) -> np.ndarray:
     return out & ~gambling_story(a) if out.any() else out
 
 
-def datelines(a: "Analysis") -> np.ndarray:
-    """Per unit: a line that is only a date, right above the first body sentences — the
+def datelines(a: "Analysis", rows: np.ndarray | None = None) -> np.ndarray:
+    """Per unit (among ``rows``, a mask; default all): a line that is only a date, right above the first body sentences — the
     article's dateline ("26 November 2025" between the photo caption and the body). The body
     starts at the first two consecutive content sentences of PROSE_MIN_TOKENS words or more
     without a clock time; a date line that heads schedule items ("19.00 WIB: A vs B") or
@@ -437,6 +437,8 @@ def datelines(a: "Analysis") -> np.ndarray:
     if not len(body) or body[0] < 1:
         return out
     i = int(body[0]) - 1
+    if rows is not None and not rows[i]:
+        return out
     line = text[u.starts[i]:u.ends[i]].strip()
     before = text[u.starts[i - 1]:u.ends[i - 1]].rstrip() if i else ""
     if u.whole[i] and DATE_LINE.fullmatch(line) and not before.endswith(":") \
@@ -445,28 +447,32 @@ def datelines(a: "Analysis") -> np.ndarray:
     return out
 
 
-def glued_markers(a: "Analysis") -> np.ndarray:
-    """Per unit: a line that opens with a related-link marker glued to the headline it
-    introduces ("TerkaitJudul Berita", "Berita LainnyaJudul"): the scraper dropped the
-    space between the widget's label and its link, so the marker word the models know is
-    hidden inside an unseen token."""
+def glued_markers(a: "Analysis", rows: np.ndarray | None = None) -> np.ndarray:
+    """Per unit (among ``rows``, a mask; default all): a line that opens with a related-link
+    marker glued to the headline it introduces ("TerkaitJudul Berita", "Berita LainnyaJudul"):
+    the scraper dropped the space between the widget's label and its link, so the marker
+    word the models know is hidden inside an unseen token."""
     u = a.base.units
-    return np.array([bool(u.whole[i]) and _GLUED_MARKER.match(u.text, int(u.starts[i])) is not None
-                     for i in range(len(u))], dtype=bool)
+    out = np.zeros(len(u), dtype=bool)
+    for i in (np.nonzero(rows)[0] if rows is not None else range(len(u))):
+        out[i] = bool(u.whole[i]) and _GLUED_MARKER.match(u.text, int(u.starts[i])) is not None
+    return out
 
 
 STRUCTURE_RULES = {"dateline": datelines, "glued_marker": glued_markers}
 STRUCTURE_KINDS = {"dateline": "meta", "glued_marker": "related_link"}
 
 
-def structure_hits(a: "Analysis") -> dict[str, np.ndarray]:
+def structure_hits(a: "Analysis", skip: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per structural rule: the units it fires on among those stage 1 gives a boilerplate
-    probability of at least STRUCTURE_P1_MIN (the model suspects, the structure confirms)."""
-    if not len(a.unit_proba1):
+    probability of at least STRUCTURE_P1_MIN (the model suspects, the structure confirms),
+    leaving out the units in ``skip`` (a mask: already decided)."""
+    suspect = a.unit_proba1[:, BOILER] >= STRUCTURE_P1_MIN if len(a.unit_proba1) else np.zeros(0, dtype=bool)
+    if skip is not None and len(suspect):
+        suspect &= ~skip
+    if not suspect.any():
         return {name: np.zeros(0, dtype=np.intp) for name in STRUCTURE_RULES}
-    suspect = a.unit_proba1[:, BOILER] >= STRUCTURE_P1_MIN
-    return {name: np.nonzero(suspect & rule(a))[0] if suspect.any() else np.zeros(0, dtype=np.intp)
-            for name, rule in STRUCTURE_RULES.items()}
+    return {name: np.nonzero(rule(a, suspect))[0] for name, rule in STRUCTURE_RULES.items()}
 
 
 def token_repeats(st: Stack, idx: np.ndarray) -> np.ndarray:
@@ -957,8 +963,10 @@ class FilterModel(BaseEstimator):
         precision measured in training (``structure_``); a rule below the boilerplate threshold
         decides nothing. In place; returns the kind of every unit a rule decided."""
         calib = getattr(self, "structure_", None) or {}
+        if not any(r.get("score", 0.0) >= th["boilerplate"] for r in calib.values()):
+            return {}
         kinds: dict[int, str] = {}
-        for name, idx in structure_hits(a).items():
+        for name, idx in structure_hits(a, skip=junk).items():
             p = calib.get(name, {}).get("score", 0.0)
             if p < th["boilerplate"]:
                 continue
