@@ -420,11 +420,11 @@ def framed_brands(a: "Analysis", brands: Sequence[Span]) -> np.ndarray:
 
 
 def datelines(a: "Analysis", rows: np.ndarray | None = None) -> np.ndarray:
-    """Per unit (among ``rows``, a mask; default all): a line that is only a date, right above the first body sentences — the
-    article's dateline ("26 November 2025" between the photo caption and the body). The body
-    starts at the first two consecutive content sentences of PROSE_MIN_TOKENS words or more
-    without a clock time; a date line that heads schedule items ("19.00 WIB: A vs B") or
-    follows a list lead-in ("Berikut jadwalnya:") is not a dateline."""
+    """Per unit (among ``rows``, a mask; default all): a line that is only a date, right above
+    the first body sentences — the article's dateline ("26 November 2025" between the photo
+    caption and the body). The body starts at the first two consecutive content sentences of
+    PROSE_MIN_TOKENS words or more without a clock time; a date line that heads schedule items
+    ("19.00 WIB: A vs B") or follows a list lead-in ("Berikut jadwalnya:") is not a dateline."""
     b, u = a.base, a.base.units
     n = len(u)
     out = np.zeros(n, dtype=bool)
@@ -962,13 +962,14 @@ class FilterModel(BaseEstimator):
         a line by its neighbours, and both neighbours are content. Each rule's score is its
         precision measured in training (``structure_``); a rule below the boilerplate threshold
         decides nothing. In place; returns the kind of every unit a rule decided."""
-        calib = getattr(self, "structure_", None) or {}
-        if not any(r.get("score", 0.0) >= th["boilerplate"] for r in calib.values()):
+        scores = {name: r.get("score", 0.0) for name, r in (getattr(self, "structure_", None) or {}).items()}
+        scores = {name: p for name, p in scores.items() if p >= th["boilerplate"]}
+        if not scores:
             return {}
         kinds: dict[int, str] = {}
         for name, idx in structure_hits(a, skip=junk).items():
-            p = calib.get(name, {}).get("score", 0.0)
-            if p < th["boilerplate"]:
+            p = scores.get(name)
+            if p is None:
                 continue
             for i in idx[~junk[idx]].tolist():
                 junk[i], label[i], score[i] = True, BOILER, p
