@@ -30,6 +30,12 @@ TOKEN_RE = re.compile(rf"[{_WORDISH}]+(?:[.\-/@:'’][{_WORDISH}]+)*")
 _URL_RE = re.compile(r"(?:https?://|www\.|\b[\w-]+\.(?:com|id|co|net|org|info|xyz|vip|site|online|link|ly|me|io|top|club|asia|pro|bet|live|app)\b)", re.I)
 BULLET_RE = re.compile(r"(?:[-•*–·▪►>]|\d{1,2}[.)])\s")
 CODE_RE = re.compile(r"\(\s*[A-Za-z]{2,6}(?:\s*/\s*[A-Za-z]{2,6})*\s*\)\s*$")
+DAYS_RE = r"(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad)"
+MONTHS_RE = (r"(?:januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|"
+             r"desember|jan|feb|mar|apr|jun|jul|agu|agt|ags|sep|okt|nov|des)")
+# a line that is a date (and maybe a time) and nothing else: ``DATE_LINE.fullmatch``
+DATE_LINE = re.compile(rf"(?:{DAYS_RE},?\s+)?\d{{1,2}}\s+{MONTHS_RE}\s+\d{{4}}"
+                       rf"(?:\s*[|,-]?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:wib|wita|wit))?)?", re.IGNORECASE)
 
 
 @dataclass
@@ -166,38 +172,6 @@ class TokenVocab:
             self.word_proba[todo] = scorer.predict_proba([self.norm[i] for i in todo])
             self.has_proba[todo] = True
         return self.word_proba[ids]
-
-
-# ---------------------------------------------------------------- labels from gold spans
-
-def coverage_labels(n: int, starts: Sequence[int], ends: Sequence[int], spans: Sequence[dict],
-                    ignore: Sequence[Sequence[int]] = ()) -> tuple[np.ndarray, list[str]]:
-    """Label items (units or tokens) by the gold span covering most of them.
-
-    An item is promo/boilerplate when a span of that label covers ≥ half of its characters,
-    ``IGNORE`` when an ignore range or an optional span touches it, content otherwise.
-    """
-    labels = np.zeros(n, dtype=np.int64)
-    kinds = [""] * n
-    if n == 0:
-        return labels, kinds
-    st = np.asarray(starts)
-    en = np.asarray(ends)
-    length = np.maximum(en - st, 1)
-    for sp in spans:
-        ov = np.minimum(en, sp["end"]) - np.maximum(st, sp["start"])
-        if sp.get("optional"):
-            labels[ov > 0] = IGNORE
-            continue
-        hit = ov * 2 >= length
-        lab = CLASSES.index(sp["label"])
-        for i in np.nonzero(hit & (labels != IGNORE))[0]:
-            labels[i] = lab
-            kinds[i] = sp.get("kind", "")
-    for a, b in ignore:
-        ov = np.minimum(en, b) - np.maximum(st, a)
-        labels[ov > 0] = IGNORE
-    return labels, kinds
 
 
 # ---------------------------------------------------------------- dense unit features

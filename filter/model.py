@@ -38,12 +38,11 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDClassifier
 
 from filter.features import (
-    BULLET_RE, CLASSES, CODE_RE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
-    coverage_labels, l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
+    BULLET_RE, CLASSES, CODE_RE, DATE_LINE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
+    l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
 )
 from filter.normalize import deleet, normalize
 from filter.spans import Span
-from filter.weak import DATE_LINE
 
 PROMO, BOILER = 1, 2
 WINDOW = 3          # token model context: ±3 words
@@ -728,7 +727,7 @@ def merge_touching(spans: list[Span]) -> list[Span]:
 class FilterModel(BaseEstimator):
     """The trained filter model: ``predict_spans(text)`` returns scored promo/boilerplate spans.
 
-    Fit with ``filter.train.fit_model`` (it needs out-of-fold predictions across documents);
+    Fit with ``filter.training.fit.fit_model`` (it needs out-of-fold predictions across documents);
     this class holds the fitted parts and the inference path.
     """
 
@@ -743,7 +742,7 @@ class FilterModel(BaseEstimator):
         self.max_iter = max_iter
         self.tok_max_iter = tok_max_iter
 
-    # fitted attributes (set by filter.train): words_, unit_clf_, scaler_, ctx_clf_, tok_clf_,
+    # fitted attributes (set by filter.training.fit): words_, unit_clf_, scaler_, ctx_clf_, tok_clf_,
     # kind_clf_, stopwords_, lexicon_, reader_, thresholds, version, meta_
 
     # ------------------------------------------------------------ featurisation
@@ -1230,13 +1229,6 @@ class FilterModel(BaseEstimator):
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-
-
-def unit_and_token_labels(b: Base, spans: list[dict], ignore: Sequence[Sequence[int]]):
-    """Gold labels for a document's units and tokens."""
-    ul, uk = coverage_labels(len(b.units), b.units.starts, b.units.ends, spans, ignore)
-    tl, _ = coverage_labels(len(b.toks), b.toks[:, 0], b.toks[:, 1], spans, ignore)
-    return ul, uk, tl
 
 
 __all__ = ["FilterModel", "WordScorer", "Analysis", "Base", "Stack", "DENSE_NAMES"]

@@ -27,7 +27,7 @@ import unicodedata
 
 __all__ = ["normalize", "deleet", "fold", "HOMOGLYPHS", "LEET_DIGITS"]
 
-# digit -> letter, the inverse of filter.obfuscate.leet
+# digit -> letter, the inverse of filter.training.obfuscate.leet
 LEET_DIGITS = {"0": "o", "4": "a", "3": "e", "1": "i", "5": "s", "7": "t"}
 
 # Confusable non-Latin letters -> ASCII (only ones that look like the Latin letter).

@@ -19,13 +19,24 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal
+from typing import Any, Iterable, Iterator, Literal, Protocol, Sequence
 
 from filter.spans import CleanResult
 
-if TYPE_CHECKING:  # pragma: no cover
-    from filter.cleaner import Cleaner
-    from filter.io import Record
+
+class Cleaner(Protocol):
+    """What the pool needs of a cleaner (``filter.cleaner.Cleaner``; this module never imports it)."""
+
+    def clean(self, text: str) -> CleanResult: ...
+
+    def clean_batch(self, texts: Sequence[str]) -> list[CleanResult]: ...
+
+
+class Record(Protocol):
+    """What ``clean_records`` needs of an input record (``filter.io.Record``)."""
+
+    text: str | None
+    error: str | None
 
 
 @dataclass(frozen=True, slots=True)

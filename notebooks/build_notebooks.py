@@ -3,8 +3,8 @@ in place so they are committed with outputs.
 
     /work/venv/bin/python notebooks/build_notebooks.py --execute
 
-The notebooks only call library code (``filter.evaluate``, ``filter.review``, ``filter.plots``,
-``filter.build``, ``filter.weak``); edit the cells here, not in the .ipynb files.
+The notebooks only call library code (``filter.evaluation.metrics``, ``filter.evaluation.review``, ``filter.evaluation.plots``,
+``filter.training.build``, ``filter.training.weak``); edit the cells here, not in the .ipynb files.
 """
 from __future__ import annotations
 
@@ -37,9 +37,9 @@ pd.set_option("display.precision", 3)
 SHARED = Path(os.environ.get("FILTER_SHARED", ROOT.parent / "shared"))'''
 
 LOAD = '''\
-from filter.baseline import keyword_baseline
+from filter.evaluation.baseline import keyword_baseline
 from filter.cleaner import Cleaner
-from filter.evaluate import evaluate, predict_all, predict_with_candidates, read_gold
+from filter.evaluation.metrics import evaluate, predict_all, predict_with_candidates, read_gold
 
 GOLD = SHARED / "gold" / "dev.jsonl"
 if not GOLD.exists():  # ../shared absent: the seeds shipped with the project
@@ -60,7 +60,7 @@ base_rep = evaluate(docs, baseline, name="baseline")
 # (same offsets) after scoring, because the corpus is not redistributed. Run the notebook
 # yourself to read the documents.
 if os.environ.get("FILTER_REDACT") == "1" and GOLD.parent.name == "gold":
-    from filter.review import redact
+    from filter.evaluation.review import redact
     docs = [{**d, "text": redact(d["text"])} for d in docs]'''
 
 
@@ -79,7 +79,7 @@ def nb_evaluation() -> nbformat.NotebookNode:
         new_markdown_cell("## The `filter evaluate` table\n\nOverall and per id category "
                           "(`dev-N` natural boilerplate, `dev-H` news about gambling, `dev-T` transplanted promo), "
                           "model and baseline; then span recall per kind."),
-        new_code_cell("from filter.evaluate import format_reports\n\nprint(format_reports([model_rep, base_rep]))"),
+        new_code_cell("from filter.evaluation.metrics import format_reports\n\nprint(format_reports([model_rep, base_rep]))"),
         new_markdown_cell("## Per label"),
         new_code_cell("pd.concat([model_rep.label_frame(), base_rep.label_frame()], ignore_index=True)"),
         new_markdown_cell("## Per kind (span recall)"),
@@ -106,7 +106,7 @@ def nb_evaluation() -> nbformat.NotebookNode:
             "    plots.plot_metric_bars(frame, \"junk_f1\", group=\"outlet\", ax=ax, title=\"Junk F1 by outlet\", values=False)"),
         new_markdown_cell("## Confusion matrix over tokens\n\nAt the shipped thresholds; the baseline beside it."),
         new_code_cell(
-            "from filter.evaluate import span_table, token_table\nfrom filter import plots\n\n"
+            "from filter.evaluation.metrics import span_table, token_table\nfrom filter.evaluation import plots\n\n"
             "tokens_model = token_table(docs, detected)\n"
             "tokens_base = token_table(docs, baseline)\n"
             "fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))\n"
@@ -122,7 +122,7 @@ def nb_evaluation() -> nbformat.NotebookNode:
             "plots.plot_threshold_sweep(tokens_all, thresholds, ax=axes[1])\n"
             "fig.tight_layout()"),
         new_code_cell(
-            "from filter.evaluate import threshold_sweep\n\n"
+            "from filter.evaluation.metrics import threshold_sweep\n\n"
             "sweep = threshold_sweep(tokens_all, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])\n"
             "sweep"),
         new_code_cell(
@@ -139,7 +139,7 @@ def nb_evaluation() -> nbformat.NotebookNode:
             "cmp"),
     ]
     # plots import must precede its first use
-    cells[2].source = cells[2].source + "\nfrom filter import plots"
+    cells[2].source = cells[2].source + "\nfrom filter.evaluation import plots"
     return new_notebook(cells=cells, metadata=_meta())
 
 
@@ -153,8 +153,8 @@ def nb_errors() -> nbformat.NotebookNode:
             "through) = content removed (false positive), purple (dashed) = gold junk kept (false "
             "negative), grey = optional span."),
         new_code_cell(SETUP),
-        new_code_cell(LOAD + "\nfrom filter.evaluate import gold_span_table, gold_spans\n"
-                      "from filter.review import doc_html, inline_repairs, legend_html, shorten"),
+        new_code_cell(LOAD + "\nfrom filter.evaluation.metrics import gold_span_table, gold_spans\n"
+                      "from filter.evaluation.review import doc_html, inline_repairs, legend_html, shorten"),
         new_markdown_cell("## Worst documents first\n\n`errors` = junk tokens kept + content tokens removed."),
         new_code_cell(
             "per_doc = model_rep.docs_frame()\n"
@@ -209,7 +209,7 @@ def nb_errors() -> nbformat.NotebookNode:
             "    display(HTML(doc_html(d[\"text\"], p, gold_spans(d), window=120, max_chars=500,\n"
             "                          title=f\"{doc_id}: {h.set_index('id').loc[doc_id].content_removed} content tokens removed\")))"),
     ]
-    cells[2].source += "\nfrom filter import plots"
+    cells[2].source += "\nfrom filter.evaluation import plots"
     return new_notebook(cells=cells, metadata=_meta())
 
 
@@ -225,9 +225,9 @@ def nb_training() -> nbformat.NotebookNode:
         new_code_cell(SETUP),
         new_code_cell(
             "import tempfile\n\n"
-            "from filter.build import build_dataset, dataset_stats\n"
-            "from filter.review import shorten\n"
-            "from filter import plots\n\n"
+            "from filter.training.build import build_dataset, dataset_stats\n"
+            "from filter.evaluation.review import shorten\n"
+            "from filter.evaluation import plots\n\n"
             "DATA = ROOT / \"work\" / \"data\"\n"
             "if not (DATA / \"train.jsonl\").exists():\n"
             "    DATA = Path(tempfile.mkdtemp(prefix=\"filter-data-\"))\n"
@@ -261,7 +261,7 @@ def nb_training() -> nbformat.NotebookNode:
                           "The injected span only (cut to 120 characters), from the validation split."),
         new_code_cell(
             "import json\n\n"
-            "from filter.review import redact\n\n"
+            "from filter.evaluation.review import redact\n\n"
             "def records(split, n=4000):\n"
             "    # committed copies mask the corpus text (FILTER_REDACT=1); offsets are unchanged\n"
             "    mask = os.environ.get(\"FILTER_REDACT\") == \"1\"\n"
@@ -292,10 +292,10 @@ def nb_training() -> nbformat.NotebookNode:
             "                       xlabel=\"shape\", ylabel=\"brands\")\n"
             "shapes.to_frame().T"),
         new_markdown_cell("## The weak boilerplate labeller on the gold set\n\n"
-                          "`filter.weak.measure_weak_labeller`: boilerplate token precision/recall of the "
+                          "`filter.training.weak.measure_weak_labeller`: boilerplate token precision/recall of the "
                           "rules that label the natural boilerplate of the training articles."),
         new_code_cell(
-            "from filter.evaluate import read_gold\nfrom filter.weak import measure_weak_labeller\n\n"
+            "from filter.evaluation.metrics import read_gold\nfrom filter.training.weak import measure_weak_labeller\n\n"
             "GOLD = SHARED / \"gold\" / \"dev.jsonl\"\n"
             "if not GOLD.exists():\n"
             "    GOLD = ROOT / \"data\" / \"seeds.jsonl\"\n"

@@ -32,7 +32,7 @@ def load_texts(n: int) -> list[str]:
     """``n`` article texts from the corpus (cycled if it has fewer)."""
     texts: list[str] = []
     try:
-        from filter.corpus import load_articles
+        from filter.training.corpus import load_articles
 
         arts, _ = load_articles(SHARED / "corpus", files=[CORPUS_FILE])
         texts = [a.text for a in arts]

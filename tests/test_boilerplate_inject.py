@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from filter.boilerplate import (KINDS, PLACES, BoilerplateBank, BoilerplateFamily, inject_boilerplate,
+from filter.training.boilerplate import (KINDS, PLACES, BoilerplateBank, BoilerplateFamily, inject_boilerplate,
                                 load_boilerplate_bank, parse_boilerplate_files)
-from filter.inject import Injection
+from filter.training.inject import Injection
 from test_inject import assert_host_spans_kept
 from filter.segment import LINE_BREAKS
 from filter.spans import Span, check_spans
@@ -305,7 +305,7 @@ def test_related_titles_reuse_host_words(bank):
 def test_some_sites_are_named_after_the_host_topic(bank):
     """Niche blogs carry their topic in the site name ("Info Sawit Riau"): a share of the
     documents' site names repeat a host word, the rest are generic."""
-    from filter.boilerplate import _Filler, _Host as _BHost
+    from filter.training.boilerplate import _Filler, Host as _BHost
     host_words = set(w.lower() for w in re.findall(r"\w+", HOST) if len(w) > 3)
     named = 0
     for seed in range(200):

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from filter.brands import (brand_family, brand_key, brand_mentions, generate_brand, load_brand_words,
+from filter.training.brands import (brand_family, brand_key, brand_mentions, generate_brand, load_brand_words,
                            looks_like_brand)
-from filter.obfuscate import OBFUSCATORS
+from filter.training.obfuscate import OBFUSCATORS
 
 
 @pytest.mark.parametrize("name, family", [

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from filter.brands import brand_family
-from filter.build import (DATA_DIR, GoldExcluder, build_dataset, check_record, choose_valid_outlets,
+from filter.training.brands import brand_family
+from filter.training.build import (DATA_DIR, GoldExcluder, build_dataset, check_record, choose_valid_outlets,
                           dataset_stats, is_about_gambling)
 from filter.cli import app
-from filter.corpus import Article, load_articles, normalize_text, normalize_url
-from filter.weak import weak_label
-from filter.promo import Brand, PromoBank, PromoText, load_templates
+from filter.training.corpus import Article, load_articles, normalize_text, normalize_url
+from filter.training.weak import weak_label
+from filter.training.promo import Brand, PromoBank, PromoText, load_templates
 
 # Invented brands, comments and keywords (the real bank takes ~10 s to load).
 BRANDS = ["KilatJaya77", "NagaEmas88", "BintangHoki303", "SamuderaWin99", "GarudaSpin21", "RajaPetir55",
@@ -144,7 +144,7 @@ def test_build_is_deterministic_and_parallel_merge_is_ordered(corpus_dir, shared
     inj = [r for r in recs if r["origin"] == "injected"]
     assert all(len(r["forms"]) == len(r["obfuscation"]) == len(r["brands"]) >= 1 for r in inj)
     # natural (weak-label) boilerplate keeps its place in the injected copy, in order; synthetic
-    # site furniture (filter.boilerplate) may be added around it in either copy
+    # site furniture (filter.training.boilerplate) may be added around it in either copy
     nat = {r["id"][:-4]: r for r in recs if r["origin"] in ("natural", "hard_negative")}
     for r in inj[:20]:
         base = nat[r["id"][:-4]]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from filter.corpus import (Article, NearDupIndex, iter_rows, load_articles, normalize_text, normalize_url,
+from filter.training.corpus import (Article, NearDupIndex, iter_rows, load_articles, normalize_text, normalize_url,
                            outlet_from_url, sketch, sketch_similarity)
 
 # Invented Indonesian article texts (not from any corpus).

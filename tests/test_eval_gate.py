@@ -1,6 +1,6 @@
 """Evaluation gate: the committed model must not regress on the seeds and the dev gold set.
 
-The classifier issue's targets (token-level, ``filter.evaluate``; thresholds are the model's
+The classifier issue's targets (token-level, ``filter.evaluation.metrics``; thresholds are the model's
 own) are pinned as tests, with regression floors just below the committed model's numbers
 where it does better than the target:
 - seeds: all 5 documents perfect;
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from filter.cleaner import DEFAULT_MODEL
-from filter.evaluate import EvalReport, detect_all, evaluate
+from filter.evaluation.metrics import EvalReport, detect_all, evaluate
 
 MODEL = Path(os.environ.get("FILTER_MODEL") or DEFAULT_MODEL)  # what Cleaner.load() loads
 
@@ -76,7 +76,7 @@ def test_dev_t_promo_span_recall(dev_report):
 
 
 def test_beats_keyword_baseline(dev_report, dev):
-    from filter.baseline import keyword_baseline
+    from filter.evaluation.baseline import keyword_baseline
 
     base = evaluate(dev, [keyword_baseline(d["text"]) for d in dev])
     assert dev_report.overall.junk_f1 >= base.overall.junk_f1 + 0.3, (_why(dev_report), _why(base))

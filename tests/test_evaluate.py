@@ -7,8 +7,8 @@ import math
 import pytest
 from typer.testing import CliRunner
 
-from filter.baseline import keyword_baseline
-from filter.evaluate import (
+from filter.evaluation.baseline import keyword_baseline
+from filter.evaluation.metrics import (
     EvalReport, calibration, category, confusion, evaluate, evaluate_doc, format_reports, gold_span_table,
     pr_curve, read_gold, span_table, threshold_sweep, token_table,
 )
@@ -292,7 +292,7 @@ def test_plots_draw_labelled_axes():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from filter import plots
+    from filter.evaluation import plots
 
     doc = gold_doc("t-N-001")
     first = TEXT.index("Warga")
@@ -310,7 +310,7 @@ def test_plots_draw_labelled_axes():
 
 
 def test_brand_shape():
-    from filter.plots import brand_shape, shape_counts
+    from filter.evaluation.plots import brand_shape, shape_counts
 
     assert brand_shape("Mustang303") == "Aa9"
     assert brand_shape("TOTO4D") == "A9A"
@@ -321,7 +321,7 @@ def test_brand_shape():
 def test_predict_with_candidates_matches_detect():
     from fakes import fake_cleaner
 
-    from filter.evaluate import detect_all, predict_with_candidates
+    from filter.evaluation.metrics import detect_all, predict_with_candidates
 
     docs = [gold_doc(), {"id": "b", "text": "tanpa apa-apa"}]
     for policy, model in (({"threshold": 0.85}, {}),  # keeps promo (0.9), drops boilerplate (0.8)

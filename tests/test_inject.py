@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from filter.brands import generate_brand
-from filter.inject import (FORMS, OBFUSCATION_KINDS, Injection, _Host, host_clause, inject_decoys, inject_promo,
+from filter.training.brands import generate_brand
+from filter.training.inject import (FORMS, OBFUSCATION_KINDS, Injection, Host, host_clause, inject_decoys, inject_promo,
                            topic_phrase)
 from filter.normalize import normalize
-from filter.promo import Brand, PromoBank, PromoText, load_lexicon, load_promo_bank, load_templates
+from filter.training.promo import Brand, PromoBank, PromoText, load_lexicon, load_promo_bank, load_templates
 from filter.spans import Span, check_spans
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,7 +135,7 @@ def test_all_forms_and_obfuscations_occur(bank):
 def test_later_insertions_often_promote_the_first_brand(bank):
     """One client per injected page: documents with several brand insertions repeat the first
     brand (in some case) about SAME_BRAND_RATE of the time, and not always."""
-    from filter.inject import SAME_BRAND_RATE
+    from filter.training.inject import SAME_BRAND_RATE
 
     later = repeats = 0
     for seed in range(400):
@@ -199,7 +199,7 @@ def test_host_clause_is_a_clause_of_the_article():
     word lowered only when the article writes it in lower case too; never from a span."""
     text = "Wali Kota Resmikan Jalan Baru Di Kedaton Bersama Warga Setempat\n\n" + HOST + "\n\nBaca juga: Lima Fakta Menarik tentang Jalan Raya di Kota Kita yang Jarang Diketahui"
     start = text.index("Baca juga")
-    host = _Host(text, [{"start": start, "end": len(text), "label": "boilerplate"}])
+    host = Host(text, [{"start": start, "end": len(text), "label": "boilerplate"}])
     rng = random.Random(1)
     clauses = {host_clause(host, rng) for _ in range(40)}
     assert len(clauses) >= 3
@@ -209,7 +209,7 @@ def test_host_clause_is_a_clause_of_the_article():
         assert c.lower() in body and c not in text[start:]
         assert not c.endswith((".", ",", "!", "?")) and c.count("(") == c.count(")")
         assert sum(w[:1].isupper() for w in c.split()) <= 0.4 * len(c.split())   # not the headline
-    assert host_clause(_Host("Kota.", []), rng) is None
+    assert host_clause(Host("Kota.", []), rng) is None
 
 
 def test_empty_and_tiny_hosts(bank):

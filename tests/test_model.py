@@ -339,7 +339,7 @@ def test_structure_calibration_counts_labelled_fires(cleaner, monkeypatch):
     # the rule's score is (boilerplate + 1) / (fires + 2) over labelled units; unsure units
     # (ignore ranges) do not count
     import numpy as np
-    import filter.train as train
+    import filter.training.fit as train
 
     m = cleaner.model
     text = "Judul berita\nBaris satu\nBaris dua\nBaris tiga"
@@ -393,8 +393,8 @@ def _held_out_report(shared_dir, tmp_path):
     """Evaluation of validation documents whose outlets, brand families and template
     families the model never trained on (rebuilt here from ../shared with the model's own
     build seed and held-out outlets)."""
-    from filter.build import build_dataset
-    from filter.evaluate import evaluate
+    from filter.training.build import build_dataset
+    from filter.evaluation.metrics import evaluate
 
     training = read_meta(DEFAULT_MODEL)["training"]
     out = tmp_path / "data"

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from filter.normalize import deleet, fold, normalize
-from filter.obfuscate import OBFUSCATORS, STYLES, leet, spaced, styled, zero_width
+from filter.training.obfuscate import OBFUSCATORS, STYLES, leet, spaced, styled, zero_width
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -8,8 +8,8 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from filter.evaluate import GoldSpan
-from filter.review import (
+from filter.evaluation.metrics import GoldSpan
+from filter.evaluation.review import (
     ReviewDoc, doc_html, doc_segments, embed_json, review_docs, review_html,
 )
 from filter.spans import Span
@@ -177,7 +177,7 @@ def test_cli_review_user_errors(tmp_path, args, msg):
 
 
 def test_inline_repairs_only_for_inline_spans():
-    from filter.review import inline_repairs
+    from filter.evaluation.review import inline_repairs
 
     text = "Selain isu banjir, Cuan88 link resmi warga bergotong royong.\nBaca juga: Judul lain"
     s, e = text.index("Cuan88"), text.index("warga")
@@ -189,7 +189,7 @@ def test_inline_repairs_only_for_inline_spans():
 
 
 def test_redact_keeps_offsets_and_hides_text():
-    from filter.review import redact
+    from filter.evaluation.review import redact
 
     text = "Polisi menangkap 3 orang — “Bandar” ditahan.\nMustang303 dan 𝗚𝗢𝗣𝗘𝗞𝟱𝟬𝟬!"
     out = redact(text)

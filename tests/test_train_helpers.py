@@ -5,7 +5,7 @@ import numpy as np
 
 from filter.features import CLASSES
 from filter.model import FilterModel, WordScorer
-from filter.train import _fold_of, promo_phrases
+from filter.training.fit import _fold_of, promo_phrases
 
 
 def _bare_model() -> FilterModel:

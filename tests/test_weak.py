@@ -6,7 +6,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from filter.weak import WeakLabels, measure_weak_labeller, weak_label
+from filter.training.weak import WeakLabels, measure_weak_labeller, weak_label
 
 # Invented article text (not from any corpus).
 P1 = "Pemerintah Kota Lembayung membuka pendaftaran beasiswa bagi pelajar berprestasi mulai pekan depan."

@@ -2,7 +2,7 @@
 
 Commands live in submodules, each owning one area; they register on ``app`` at import:
 ``clean``/``inspect`` (``filter.cli.clean``), ``train``/``bench``
-(``filter.cli.model``), ``evaluate`` (``filter.cli.evaluate``), ``data build``/``data stats`` (``filter.cli.data``),
+(``filter.cli.train``), ``evaluate`` (``filter.cli.evaluate``), ``data build``/``data stats`` (``filter.cli.data``),
 ``review`` (``filter.cli.review``).
 """
 from __future__ import annotations
@@ -33,12 +33,8 @@ def fail(message: str, code: int = 2) -> "typer.Exit":
 def _register() -> None:
     import importlib
 
-    for name in ("clean", "data", "model", "evaluate", "review"):
-        try:
-            importlib.import_module(f"filter.cli.{name}")
-        except ModuleNotFoundError as exc:  # submodule not written yet
-            if exc.name != f"filter.cli.{name}":
-                raise
+    for name in ("clean", "data", "train", "evaluate", "review"):   # each module registers its commands
+        importlib.import_module(f"filter.cli.{name}")
 
 
 _register()

@@ -29,7 +29,7 @@ def build_command(
     valid_outlets: Annotated[Optional[str], typer.Option("--valid-outlets", help="Comma-separated outlets held out for valid (default: a seeded pick of 2).")] = None,
 ) -> None:
     """Load the corpus, weak-label boilerplate, inject promo and decoys, write the splits."""
-    from filter.build import build_dataset
+    from filter.training.build import build_dataset
 
     if not corpus.is_dir():
         raise fail(f"corpus dir not found: {corpus}")
@@ -68,7 +68,7 @@ def stats_command(
     """Print document, label/kind, outlet, injection-form and obfuscation tables."""
     import pandas as pd
 
-    from filter.build import dataset_stats
+    from filter.training.build import dataset_stats
 
     if not directory.is_dir():
         raise fail(f"not a directory: {directory}")
@@ -99,7 +99,7 @@ def weak_command(
     prefix: Annotated[list[str], typer.Option("--prefix", help="Only documents whose id starts with this (repeatable).")] = ["dev-N", "dev-H"],
 ) -> None:
     """Boilerplate token precision/recall of the weak labeller against gold documents."""
-    from filter.weak import measure_weak_labeller
+    from filter.training.weak import measure_weak_labeller
 
     docs: list[dict] = []
     for p in gold:

@@ -25,7 +25,7 @@ def load_cleaner(model: Optional[Path], threshold: Optional[float]):
 
 
 def read_gold_files(paths: list[Path]) -> list[dict]:
-    from filter.evaluate import read_gold
+    from filter.evaluation.metrics import read_gold
 
     docs: list[dict] = []
     for p in paths:
@@ -50,8 +50,8 @@ def evaluate_command(
 ) -> None:
     """Print token-level junk precision/recall/F1, content retention, span recall and perfect
     documents, overall and per id category, for the model and the keyword-regex baseline."""
-    from filter.baseline import keyword_baseline
-    from filter.evaluate import detect_all, evaluate, format_reports, predict_all
+    from filter.evaluation.baseline import keyword_baseline
+    from filter.evaluation.metrics import detect_all, evaluate, format_reports, predict_all
 
     if threshold is not None and not (0.0 <= threshold <= 1.0):
         raise fail(f"--threshold must be between 0 and 1, got {threshold}")

@@ -46,8 +46,8 @@ def review_command(
     scored spans (``filter clean`` output with its text) are shown as they are unless
     ``--model``/``--baseline`` is given. With gold input, errors are marked against the gold.
     """
-    from filter.baseline import keyword_baseline
-    from filter.review import has_scores, review_docs, review_html
+    from filter.evaluation.baseline import keyword_baseline
+    from filter.evaluation.review import has_scores, review_docs, review_html
 
     if page_size < 1:
         raise fail(f"--page-size must be at least 1, got {page_size}")
@@ -71,7 +71,7 @@ def review_command(
                 subtitle = "keyword-regex baseline"
                 spans = [keyword_baseline(r["text"]) for r in readable]
             else:
-                from filter.evaluate import detect_all
+                from filter.evaluation.metrics import detect_all
 
                 subtitle = f"model {cleaner.version}"
                 spans = detect_all(cleaner, readable)

@@ -2,14 +2,14 @@
 
 ``build_dataset(corpus_dir, out_dir, seed=0, limit=None, workers=None)``:
 
-1. loads the articles (``filter.corpus.load_articles``) and drops every article whose URL
+1. loads the articles (``filter.training.corpus.load_articles``) and drops every article whose URL
    or text is in ``gold/dev.jsonl`` or ``gold/seeds.jsonl`` (URL match; exact or
    near-identical normalised text, dev transplants compared with their promo spans removed);
-2. labels each article's natural boilerplate (``filter.weak.weak_label``); unsure ranges
+2. labels each article's natural boilerplate (``filter.training.weak.weak_label``); unsure ranges
    become ``ignore`` ranges;
 3. writes per article: the ``natural`` document (``hard_negative`` when the article is about
    gambling: its gambling journalism is content), one ``injected`` document on every
-   non-gambling host (``filter.inject.inject_promo``) and, for a seeded quarter of the hosts
+   non-gambling host (``filter.training.inject.inject_promo``) and, for a seeded quarter of the hosts
    and every gambling article, a ``decoy`` document (``inject_decoys``: legitimate
    digit-bearing names as content);
 4. splits by group: whole outlets are held out for ``valid`` and valid injections use only
@@ -35,13 +35,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from filter.corpus import Article, NearDupIndex, corpus_files, load_articles, normalize_url, text_key
-from filter.weak import weak_label
+from filter.training.corpus import Article, NearDupIndex, corpus_files, load_articles, normalize_url, text_key
+from filter.training.weak import weak_label
 
 __all__ = ["BuildStats", "build_dataset", "dataset_stats", "load_gold_docs", "GoldExcluder",
            "is_about_gambling", "choose_valid_outlets", "check_record", "DATA_DIR", "ORIGINS"]
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 ORIGINS = ("natural", "hard_negative", "injected", "decoy")
 SPLITS = ("train", "valid")
 _UNSURE = "_unsure"
@@ -165,8 +165,8 @@ BOILERPLATE_RATE = 0.5  # share of natural/hard-negative/injected documents give
 
 def _with_boilerplate(art: Article, text: str, spans: list[dict], split: str, key: str,
                       forms=(), obf=(), brands=(), fams=()) -> tuple:
-    """Maybe insert 1–5 team-written boilerplate items (``filter.boilerplate``) into a document."""
-    from filter.boilerplate import inject_boilerplate
+    """Maybe insert 1–5 team-written boilerplate items (``filter.training.boilerplate``) into a document."""
+    from filter.training.boilerplate import inject_boilerplate
 
     rng = random.Random(f"{_STATE['seed']}:{art.id}:boilerplate:{key}")
     if rng.random() >= BOILERPLATE_RATE:
@@ -178,7 +178,7 @@ def _with_boilerplate(art: Article, text: str, spans: list[dict], split: str, ke
 
 def _article_records(item: tuple[Article, str]) -> list[dict]:
     """All records of one article (natural/hard_negative, injected, decoy), in that order."""
-    from filter.inject import inject_decoys, inject_promo
+    from filter.training.inject import inject_decoys, inject_promo
 
     art, split = item
     seed, banks, decoy_rate = _STATE["seed"], _STATE["banks"], _STATE["decoy_rate"]
@@ -287,7 +287,7 @@ def _write_jsonl(path: Path, records: Iterable[dict]) -> int:
 
 
 def _families(records: Iterable[dict]) -> tuple[set[str], set[str]]:
-    from filter.brands import brand_family
+    from filter.training.brands import brand_family
 
     brands, templates = set(), set()
     for r in records:
@@ -311,7 +311,7 @@ def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | N
     ``bank`` is a preloaded ``PromoBank`` (default: ``load_promo_bank`` with the gold texts
     excluded).
     """
-    from filter.promo import load_promo_bank
+    from filter.training.promo import load_promo_bank
 
     t0 = time.perf_counter()
     corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
@@ -337,7 +337,7 @@ def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | N
     if bank is None:
         bank = load_promo_bank(corpus_dir, data_dir, [d["text"] for d in gold], seed=seed)
     train_bank, valid_bank = bank.partition(valid_fraction, seed)
-    from filter.boilerplate import load_boilerplate_bank
+    from filter.training.boilerplate import load_boilerplate_bank
 
     bp_train, bp_valid = load_boilerplate_bank(data_dir).partition(valid_fraction, seed)
     banks = {"train": train_bank, "valid": valid_bank, "bp_train": bp_train, "bp_valid": bp_valid}

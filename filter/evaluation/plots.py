@@ -1,7 +1,7 @@
 """Matplotlib figures for the evaluation notebooks (every axis labelled, legends, titles).
 
 Each function draws on ``ax`` (a new figure when omitted) and returns the axes. Inputs are the
-frames of ``filter.evaluate`` (``token_table``, ``span_table``, ``EvalReport.to_frame``...).
+frames of ``filter.evaluation.metrics`` (``token_table``, ``span_table``, ``EvalReport.to_frame``...).
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from filter.evaluate import CLASSES, calibration, confusion, pr_curve, threshold_sweep
+from filter.evaluation.metrics import CLASSES, calibration, confusion, pr_curve, threshold_sweep
 from filter.spans import LABELS
 
 COLORS = {"promo": "#d62728", "boilerplate": "#1f77b4", "content": "#7f7f7f", "all": "#2ca02c",

@@ -30,15 +30,15 @@ def train(
 ) -> None:
     """Train the span model on the built dataset and write a verified artifact + model card."""
     from filter.artifact import save_model
-    from filter.card import write_card
+    from filter.evaluation.card import write_card
     from filter.model import FilterModel
-    from filter.train import files_hash, fit_model, read_jsonl
+    from filter.training.fit import files_hash, fit_model, read_jsonl
 
     train_p, valid_p = data / "train.jsonl", data / "valid.jsonl"
     if not train_p.exists():
         if not corpus.exists():
             raise fail(f"no dataset at {data} and no corpus at {corpus} to build it from")
-        from filter.build import build_dataset
+        from filter.training.build import build_dataset
 
         _log(f"building the dataset from {corpus} into {data}")
         build_dataset(corpus, data, seed=seed)
@@ -63,7 +63,7 @@ def train(
     model.thresholds = meta["thresholds"]
     meta["structure"] = getattr(model, "structure_", {})
     for g in gold:
-        from filter.evaluate import read_gold
+        from filter.evaluation.metrics import read_gold
 
         docs = read_gold(g)
         meta["evaluation"].update(_eval_sets(model, _by_category(docs)))
@@ -76,7 +76,7 @@ def train(
 
 
 def _by_category(docs: list[dict]) -> dict[str, list[dict]]:
-    from filter.evaluate import category
+    from filter.evaluation.metrics import category
 
     groups: dict[str, list[dict]] = {}
     for d in docs:
@@ -88,16 +88,16 @@ def _by_category(docs: list[dict]) -> dict[str, list[dict]]:
 
 def _baseline_sets(sets: dict[str, list[dict]]) -> dict[str, dict]:
     """The keyword-regex baseline on the same gold sets, for contrast in the model card."""
-    from filter.baseline import keyword_baseline
-    from filter.evaluate import evaluate
+    from filter.evaluation.baseline import keyword_baseline
+    from filter.evaluation.metrics import evaluate
 
     return {name: evaluate(docs, [keyword_baseline(d["text"]) for d in docs]).overall.to_dict()
             for name, docs in sets.items()}
 
 
 def _eval_sets(model, sets: dict[str, list[dict]]) -> dict[str, dict]:
-    from filter.evaluate import evaluate
-    from filter.train import ignore_as_optional
+    from filter.evaluation.metrics import evaluate
+    from filter.training.fit import ignore_as_optional
 
     out = {}
     for name, docs in sets.items():
@@ -126,7 +126,7 @@ def bench(
 
     if not corpus.exists():
         raise fail(f"corpus directory {corpus} not found")
-    from filter.corpus import load_articles
+    from filter.training.corpus import load_articles
 
     arts, _ = load_articles(corpus / "news") if (corpus / "news").exists() else load_articles(corpus)
     texts = [a.text for a in arts[:docs]]
@@ -154,7 +154,7 @@ def bench(
     typer.echo(json.dumps(res))
     if update_card:
         from filter.artifact import meta_path, read_meta
-        from filter.card import write_card
+        from filter.evaluation.card import write_card
 
         path = Path(model or DEFAULT_MODEL)
         meta = read_meta(path)

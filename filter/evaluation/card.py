@@ -33,7 +33,7 @@ def render_card(meta: dict[str, Any]) -> str:
     lines = [
         f"# Model card: `{meta.get('name')}`",
         "",
-        "_Generated from `" + str(meta.get("name")) + ".json` by `filter train` / `python -m filter.card`; do not edit by hand._",
+        "_Generated from `" + str(meta.get("name")) + ".json` by `filter train` / `python -m filter.evaluation.card`; do not edit by hand._",
         "",
         "## Intended use",
         "Finds injected online-gambling promotion (judi online) and scraper boilerplate *inside extracted "
@@ -121,9 +121,9 @@ def write_card(meta: dict[str, Any], path: str | Path) -> None:
     Path(path).write_text(render_card(meta), encoding="utf-8")
 
 
-if __name__ == "__main__":  # python -m filter.card models/filter-id-news.json
+if __name__ == "__main__":  # python -m filter.evaluation.card models/filter-id-news.json
     import json
     import sys
 
-    src = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "models" / "filter-id-news.json")
+    src = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "models" / "filter-id-news.json")
     write_card(json.loads(src.read_text(encoding="utf-8")), src.parent / "README.md")

@@ -22,7 +22,7 @@ from filter.normalize import fold, normalize
 __all__ = ["generate_brand", "brand_family", "brand_key", "brand_mentions", "looks_like_brand",
            "load_brand_words", "BRAND_SUFFIXES"]
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 # suffix tokens stripped to find the family stem (longest first); digits are stripped too
 BRAND_SUFFIXES = ("togel", "slots", "toto", "slot", "gacor", "casino", "poker", "club", "spin",
                   "play", "hoki", "bet", "win", "vip", "4d", "jp", "qq", "id")

@@ -1,6 +1,6 @@
 """Synthetic training data: insert site furniture (boilerplate) into a host article.
 
-The weak labeller (``filter.weak``) finds the natural boilerplate of the corpus outlets, but
+The weak labeller (``filter.training.weak``) finds the natural boilerplate of the corpus outlets, but
 pages in the wild carry furniture families those outlets rarely have (Blogger/WordPress
 themes, small news sites, content farms). ``inject_boilerplate(text, spans, bank, rng,
 title)`` inserts 1-5 team-written items (``data/templates/boilerplate/*.txt``) at realistic
@@ -39,13 +39,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from filter.inject import Injection, _apply, _Host, _Plan, _stopwords, topic_phrase
+from filter.training.inject import Injection, apply_plans, Host, Plan, load_stopwords, topic_phrase
 from filter.segment import LINE_BREAKS, ZERO_WIDTH, sentences
 
 __all__ = ["BoilerplateFamily", "BoilerplateBank", "load_boilerplate_bank", "parse_boilerplate_files",
            "inject_boilerplate", "KINDS", "PLACES", "SLOTS"]
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 KINDS = ("related_link", "cta", "widget", "nav", "byline", "credit", "source", "meta",
          "duplicate_title", "tags", "ad")
 PLACES = ("top", "head", "lead", "middle", "bottom", "tail", "inline")
@@ -265,7 +265,7 @@ def _titlecase(s: str) -> str:
 class _Filler:
     """Fills template slots for one document (one site and one date per document)."""
 
-    def __init__(self, h: _Host, bank: BoilerplateBank, rng: random.Random, title: str | None):
+    def __init__(self, h: Host, bank: BoilerplateBank, rng: random.Random, title: str | None):
         self.h, self.bank, self.rng = h, bank, rng
         self.title = _sanitize(title) if title else ""
         self.hosttitle = ""
@@ -411,7 +411,7 @@ class _Filler:
             for words in self.fragments()[:30]:
                 for w in words[1:]:
                     w = w.strip(_EDGE)
-                    if len(w) >= 4 and w[0].isupper() and w[1:].islower() and w.lower() not in _stopwords():
+                    if len(w) >= 4 and w[0].isupper() and w[1:].islower() and w.lower() not in load_stopwords():
                         seen.add(w)
             pool += sorted(seen)[:12]
             self._tags = [p for p in pool if p] or ["berita"]
@@ -543,7 +543,7 @@ class _Site:
 class _Layout:
     """Insertion sites of one host, by place."""
 
-    def __init__(self, h: _Host):
+    def __init__(self, h: Host):
         self.h = h
         t = h.text
         self.brk = "\r\n" if "\r\n" in h.sep else "\n"
@@ -622,7 +622,7 @@ class _Layout:
         self.count[pos] = self.count.get(pos, 0) + 1
 
 
-def _item_plans(lines: list[str], site: _Site, kind: str, family: str, inner: str, sep: str) -> list[_Plan]:
+def _item_plans(lines: list[str], site: _Site, kind: str, family: str, inner: str, sep: str) -> list[Plan]:
     """Plans for one item at ``site`` (one plan, and one span, per line in line modes)."""
     mode = site.mode
     if mode in ("before", "after", "glue", "nbsp"):
@@ -630,7 +630,7 @@ def _item_plans(lines: list[str], site: _Site, kind: str, family: str, inner: st
         if mode in ("glue", "nbsp") and not unit.startswith(("(", "[")):
             mode = "after"  # only bracketed codes are glued to the full stop ("...kata.(rob)")
         ins = {"before": unit + " ", "after": " " + unit, "glue": unit, "nbsp": "\xa0\xa0" + unit}[mode]
-        return [_Plan(site.pos, ins, (0, len(ins)), kind, family=family)]
+        return [Plan(site.pos, ins, (0, len(ins)), kind, family=family)]
     plans = []
     for i, ln in enumerate(lines):
         last = i == len(lines) - 1
@@ -641,7 +641,7 @@ def _item_plans(lines: list[str], site: _Site, kind: str, family: str, inner: st
             ins, span = pre + ln, (len(pre), len(pre) + len(ln))
         else:  # bottom_nl: the host ends with a line break
             ins, span = ln + ("\r\n" if "\r\n" in inner else "\n"), (0, len(ln))
-        plans.append(_Plan(site.pos, ins, span, kind, family=family))
+        plans.append(Plan(site.pos, ins, span, kind, family=family))
     return plans
 
 
@@ -656,7 +656,7 @@ def _same(a: str, b: str) -> bool:
     return _sanitize(a).casefold() == _sanitize(b).casefold()
 
 
-def _plan_duplicate(h: _Host, lay: _Layout, f: _Filler, fam: BoilerplateFamily,
+def _plan_duplicate(h: Host, lay: _Layout, f: _Filler, fam: BoilerplateFamily,
                     rng: random.Random) -> list[tuple[_Site, list[str], bool]] | None:
     """[(site, lines, is_content)] for a repeated headline, or None when the host has none."""
     t = h.text
@@ -718,7 +718,7 @@ def inject_boilerplate(text: str, spans: list[dict], bank: BoilerplateBank, rng:
     """
     if not bank.families:
         raise ValueError("the boilerplate bank has no template families")
-    h = _Host(text, spans)
+    h = Host(text, spans)
     f = _Filler(h, bank, rng, title)
     n = n_items if n_items is not None else rng.choices(*_N_ITEMS)[0]
     if not text:  # nothing to attach to: one item, no separator
@@ -727,11 +727,11 @@ def inject_boilerplate(text: str, spans: list[dict], bank: BoilerplateBank, rng:
             lines = f.fill(rng.choice(fam.templates)) if fam.kind != "duplicate_title" else []
             if lines:
                 unit = " ".join(lines)
-                return _finish(text, spans, [((0, 0, 0, 0), _Plan(0, unit, (0, len(unit)), fam.kind, family=fam.name))])
+                return _finish(text, spans, [((0, 0, 0, 0), Plan(0, unit, (0, len(unit)), fam.kind, family=fam.name))])
         raise ValueError("no boilerplate template could be filled")
     lay = _Layout(h)
     inner = lay.brk
-    keyed: list[tuple[tuple, _Plan]] = []
+    keyed: list[tuple[tuple, Plan]] = []
     used_fams: set[str] = set()
     items = attempts = 0
     while items < n and attempts < 6 * n + 10:
@@ -777,10 +777,10 @@ def inject_boilerplate(text: str, spans: list[dict], bank: BoilerplateBank, rng:
     return _finish(text, spans, keyed)
 
 
-def _finish(text: str, spans: list[dict], keyed: list[tuple[tuple, _Plan]]) -> Injection:
+def _finish(text: str, spans: list[dict], keyed: list[tuple[tuple, Plan]]) -> Injection:
     keyed.sort(key=lambda kp: kp[0])
     plans = [p for _, p in keyed]
-    inj = _apply(text, spans, plans)  # stable sort by position keeps our order
+    inj = apply_plans(text, spans, plans)  # stable sort by position keeps our order
     regions = inj.insertions
     is_span = [p.span is not None for p in plans]
     inj.insertions = [r for r, ok in zip(regions, is_span) if ok]

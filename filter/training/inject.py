@@ -13,7 +13,7 @@ the wild and annotates them the way ``gold/DEV.md`` ("Transplants") does:
 - ``promo_line``: a banner/CTA line (often with a URL) at the very top or bottom.
 
 About 30% of the insertions are obfuscated (``styled_unicode``, ``zero_width``,
-``spaced_letters``, ``leetspeak``; see ``filter.obfuscate``), mostly on the brand name.
+``spaced_letters``, ``leetspeak``; see ``filter.training.obfuscate``), mostly on the brand name.
 Insertions go only at whitespace boundaries outside host spans, so host text is never
 changed: deleting ``Injection.insertions`` from the new text gives back the host exactly,
 every new span is exactly an inserted unit, and host spans keep covering the same text.
@@ -31,15 +31,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from filter.brands import brand_key
-from filter.obfuscate import leet, spaced, styled, zero_width
-from filter.promo import Brand, PromoBank, PromoText, load_lexicon
+from filter.training.brands import brand_key
+from filter.training.obfuscate import leet, spaced, styled, zero_width
+from filter.training.promo import Brand, PromoBank, PromoText, load_lexicon
 from filter.segment import LINE_BREAKS, Segment, blocks, sentences
 
 __all__ = ["Injection", "inject_promo", "inject_decoys", "topic_phrase", "make_url", "FORMS",
            "OBFUSCATION_KINDS", "load_decoys"]
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 FORMS = ("injected_paragraph", "promo_sentence", "inline_brand", "keyword_substitution", "promo_line")
 OBFUSCATION_KINDS = ("styled_unicode", "zero_width", "spaced_letters", "leetspeak")
 _FORM_WEIGHTS = {"inline_brand": 0.32, "injected_paragraph": 0.24, "promo_sentence": 0.22,
@@ -98,7 +98,7 @@ class Injection:
 
 
 @dataclass
-class _Plan:
+class Plan:
     pos: int                 # host offset
     insert: str              # exact inserted string
     span: tuple[int, int] | None  # span of the unit inside ``insert`` (None for decoys)
@@ -108,7 +108,7 @@ class _Plan:
     family: str = ""
 
 
-def _apply(text: str, spans: list[dict], plans: list[_Plan], content: bool = False) -> Injection:
+def apply_plans(text: str, spans: list[dict], plans: list[Plan], content: bool = False) -> Injection:
     plans = sorted(plans, key=lambda p: p.pos)
     pieces, new_spans, regions = [], [], []
     prev, offset = 0, 0
@@ -142,7 +142,7 @@ def _apply(text: str, spans: list[dict], plans: list[_Plan], content: bool = Fal
 
 # ----------------------------------------------------------------------------- host analysis
 
-class _Host:
+class Host:
     """Where a host text can take insertions without touching its spans or breaking words."""
 
     def __init__(self, text: str, spans: list[dict]):
@@ -216,7 +216,7 @@ class _Host:
 # ----------------------------------------------------------------------------- lexicons
 
 @lru_cache(maxsize=4)
-def _stopwords(path: str = str(DATA_DIR / "lexicons" / "stopwords_id.txt")) -> frozenset[str]:
+def load_stopwords(path: str = str(DATA_DIR / "lexicons" / "stopwords_id.txt")) -> frozenset[str]:
     return frozenset(w.lower() for w in load_lexicon(Path(path)))
 
 
@@ -274,7 +274,7 @@ _WORDRE = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]|[A-Za-z]")
 
 def topic_phrase(text: str, title: str | None, rng: random.Random) -> str:
     """A 1-3 word noun phrase about the host article, from its title or salient words."""
-    stop = _stopwords()
+    stop = load_stopwords()
     freq = Counter(w.lower() for w in _WORDRE.findall(text))
     lower_seen = set(w for w in _WORDRE.findall(text) if w.islower())
     src = title if title and title.strip() else text[:1500]
@@ -319,7 +319,7 @@ def topic_phrase(text: str, title: str | None, rng: random.Random) -> str:
 _CLAUSE_WORDS = (5, 18)
 
 
-def host_clause(host: "_Host", rng: random.Random) -> str | None:
+def host_clause(host: "Host", rng: random.Random) -> str | None:
     """A clause of one of the host's content sentences, ready to follow a comma: bridging
     spam ties the promotion to the article by paraphrasing a line of it ("Di tengah ramainya
     hiburan daring seperti X, <a clause of the article>."), so its words overlap the
@@ -347,7 +347,7 @@ def host_clause(host: "_Host", rng: random.Random) -> str | None:
 
 def _brand(bank: PromoBank, rng: random.Random) -> str:
     if not bank.brands:
-        from filter.brands import generate_brand
+        from filter.training.brands import generate_brand
         return generate_brand(rng)
     by_src: dict[str, list[Brand]] = {}
     for b in bank.brands:
@@ -392,7 +392,7 @@ class _Filler:
     one client, so after the first insertion a brand is the document's first brand with
     probability SAME_BRAND_RATE (written in a fresh case and obfuscation)."""
 
-    def __init__(self, host: _Host, bank: PromoBank, rng: random.Random, title: str | None):
+    def __init__(self, host: Host, bank: PromoBank, rng: random.Random, title: str | None):
         self.host, self.bank, self.rng, self.title = host, bank, rng, title
         self.phrases = _phrases(bank.keywords)
         self.nouns = _noun_phrases(self.phrases)
@@ -514,16 +514,16 @@ def _line(f: _Filler) -> tuple[str, str, str, str]:
 
 # ----------------------------------------------------------------------------- forms
 
-def _plan_paragraph(h: _Host, f: _Filler) -> _Plan | None:
+def _plan_paragraph(h: Host, f: _Filler) -> Plan | None:
     starts = h.line_starts()
     if not starts:
         return None
     pos, run = f.rng.choice(starts)
     unit, obf, brand, fam = _paragraph(f)
-    return _Plan(pos, unit + run, (0, len(unit)), "injected_paragraph", obf, brand, fam)
+    return Plan(pos, unit + run, (0, len(unit)), "injected_paragraph", obf, brand, fam)
 
 
-def _plan_sentence(h: _Host, f: _Filler) -> _Plan | None:
+def _plan_sentence(h: Host, f: _Filler) -> Plan | None:
     rng, t = f.rng, h.text
     unit, obf, brand, fam = _sentence(f)
     opts: list[tuple[str, int]] = []
@@ -539,11 +539,11 @@ def _plan_sentence(h: _Host, f: _Filler) -> _Plan | None:
         return None
     mode, pos = rng.choice(opts)
     if mode == "append":
-        return _Plan(pos, " " + unit, (0, len(unit) + 1), "promo_sentence", obf, brand, fam)
-    return _Plan(pos, unit + " ", (0, len(unit) + 1), "promo_sentence", obf, brand, fam)
+        return Plan(pos, " " + unit, (0, len(unit) + 1), "promo_sentence", obf, brand, fam)
+    return Plan(pos, unit + " ", (0, len(unit) + 1), "promo_sentence", obf, brand, fam)
 
 
-def _plan_inline(h: _Host, f: _Filler) -> _Plan | None:
+def _plan_inline(h: Host, f: _Filler) -> Plan | None:
     rng = f.rng
     commas = h.word_starts(True)
     words = h.word_starts(False)
@@ -558,10 +558,10 @@ def _plan_inline(h: _Host, f: _Filler) -> _Plan | None:
         cands = [p for p in f.phrases if len(p.split()) <= n] or f.phrases
         extra = " " + rng.choice(cands)
     unit = shown + extra + " "
-    return _Plan(pos, unit, (0, len(unit)), "inline_brand", obf, plain, "")
+    return Plan(pos, unit, (0, len(unit)), "inline_brand", obf, plain, "")
 
 
-def _plan_keyword(h: _Host, f: _Filler) -> _Plan | None:
+def _plan_keyword(h: Host, f: _Filler) -> Plan | None:
     rng, t = f.rng, h.text
     words = h.word_starts(False)
     if not words:
@@ -577,37 +577,37 @@ def _plan_keyword(h: _Host, f: _Filler) -> _Plan | None:
         if new != kw:
             kw, obf = new, "leetspeak"
     unit = kw.lower() + " " if obf == "none" else kw + " "
-    return _Plan(pos, unit, (0, len(unit)), "keyword_substitution", obf, "", "")
+    return Plan(pos, unit, (0, len(unit)), "keyword_substitution", obf, "", "")
 
 
-def _plan_line(h: _Host, f: _Filler, where: str) -> _Plan | None:
+def _plan_line(h: Host, f: _Filler, where: str) -> Plan | None:
     t = h.text
     unit, obf, brand, fam = _line(f)
     if where == "top":
         if 0 in h.used:
             return None
         if not t.strip():
-            return _Plan(0, unit, (0, len(unit)), "promo_line", obf, brand, fam)
+            return Plan(0, unit, (0, len(unit)), "promo_line", obf, brand, fam)
         if h.flat:
-            return _Plan(0, unit + " ", (0, len(unit) + 1), "promo_line", obf, brand, fam)
-        return _Plan(0, unit + h.sep, (0, len(unit)), "promo_line", obf, brand, fam)
+            return Plan(0, unit + " ", (0, len(unit) + 1), "promo_line", obf, brand, fam)
+        return Plan(0, unit + h.sep, (0, len(unit)), "promo_line", obf, brand, fam)
     n = len(t)
     if n in h.used or not h.free(n):
         return None
     if h.flat:
-        return _Plan(n, " " + unit, (0, len(unit) + 1), "promo_line", obf, brand, fam)
+        return Plan(n, " " + unit, (0, len(unit) + 1), "promo_line", obf, brand, fam)
     if t.endswith("\n"):
-        return _Plan(n, unit + "\n", (0, len(unit)), "promo_line", obf, brand, fam)
-    return _Plan(n, h.sep + unit, (len(h.sep), len(h.sep) + len(unit)), "promo_line", obf, brand, fam)
+        return Plan(n, unit + "\n", (0, len(unit)), "promo_line", obf, brand, fam)
+    return Plan(n, h.sep + unit, (len(h.sep), len(h.sep) + len(unit)), "promo_line", obf, brand, fam)
 
 
 def inject_promo(text: str, spans: list[dict], bank: PromoBank, rng: random.Random,
                  title: str | None = None) -> Injection:
     """Insert 1-3 promo units into ``text`` (see module doc); returns the annotated result."""
-    h = _Host(text, spans)
+    h = Host(text, spans)
     f = _Filler(h, bank, rng, title)
     n = rng.choices([1, 2, 3], [0.35, 0.4, 0.25])[0]
-    plans: list[_Plan] = []
+    plans: list[Plan] = []
     forms, weights = list(_FORM_WEIGHTS), list(_FORM_WEIGHTS.values())
     attempts = 0
     while len(plans) < n and attempts < 12:
@@ -632,14 +632,14 @@ def inject_promo(text: str, spans: list[dict], bank: PromoBank, rng: random.Rand
     if not plans:  # a host with no usable position: a line at the top always works
         h.used.discard(0)
         plans.append(_plan_line(h, f, "top"))
-    return _apply(text, spans, plans)
+    return apply_plans(text, spans, plans)
 
 
 def inject_decoys(text: str, spans: list[dict], rng: random.Random) -> Injection:
     """Insert 1-3 legitimate digit-bearing names or gambling-news phrases/sentences as content (no new spans)."""
-    h = _Host(text, spans)
+    h = Host(text, spans)
     dec = load_decoys()
-    plans: list[_Plan] = []
+    plans: list[Plan] = []
     for _ in range(rng.choice([1, 2, 2, 3])):
         commas = [p for p in h.word_starts(True) if p not in h.used]
         sents = [(b.end, "append") for b in h.prose_blocks() if h.free(b.end)] if not h.flat else []
@@ -649,13 +649,13 @@ def inject_decoys(text: str, spans: list[dict], rng: random.Random) -> Injection
                     sents.append((s.start, "between"))
         if commas and dec.get("inline") and (not sents or rng.random() < 0.5):
             pos = rng.choice(commas)
-            plans.append(_Plan(pos, rng.choice(dec["inline"]) + " ", None, "decoy_inline"))
+            plans.append(Plan(pos, rng.choice(dec["inline"]) + " ", None, "decoy_inline"))
         elif sents and dec.get("sentences"):
             pos, mode = rng.choice(sents)
             s = rng.choice(dec["sentences"])
-            plans.append(_Plan(pos, " " + s if mode == "append" else s + " ", None, "decoy_sentence"))
+            plans.append(Plan(pos, " " + s if mode == "append" else s + " ", None, "decoy_sentence"))
         else:
             break
         h.used.add(plans[-1].pos)
-    return _apply(text, spans, plans, content=True)
+    return apply_plans(text, spans, plans, content=True)
 

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from filter.features import DAYS_RE, MONTHS_RE
 from filter.segment import LINE_BREAKS, SPACE_CHARS, blocks
 
 KINDS = ("related_link", "ad", "widget", "cta", "credit", "byline", "source", "tags", "nav",
@@ -76,12 +77,10 @@ def _c(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern:
 
 # ----------------------------------------------------------------------------- whole-line rules
 
-_DAYS = r"(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad)"
-_MONTHS = (r"(?:januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|"
-           r"desember|jan|feb|mar|apr|jun|jul|agu|agt|ags|sep|okt|nov|des)")
+_DAYS = DAYS_RE
+_MONTHS = MONTHS_RE
 _TIMESTAMP = _c(rf"{_DAYS},?\s+\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(?:\s*[|,-]?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:wib|wita|wit))?)?")
 _DATE = _c(rf"(?:{_DAYS},?\s+)?\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}(?:\s*[|,-]?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:wib|wita|wit))?)?")
-DATE_LINE = _DATE   # a line that is a date (and maybe a time) and nothing else: ``DATE_LINE.fullmatch``
 _AGO = _c(r"\d{1,3}\s+(?:detik|menit|jam|hari|minggu|bulan)\s+(?:yang\s+)?lalu")
 
 _BARE_RELATED = _c(r"(?:baca|lihat)\s+(?:ini\s+)?juga(?:\s+deh)?(\s*[:»>]+)?")

@@ -27,16 +27,17 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.preprocessing import StandardScaler
 
 from filter.features import CLASSES, IGNORE
-from filter.inject import JOURNALISTIC
-from filter.inject import FORMS as PROMO_FORMS
+from filter.training.inject import JOURNALISTIC
+from filter.training.inject import FORMS as PROMO_FORMS
 from filter.model import (
     BOILER, STRUCTURE_RULES, Base, FilterModel, Stack, WordScorer, candidates, context_features, dense_features,
-    marker_distance, structure_hits, token_features, unit_and_token_labels,
+    marker_distance, structure_hits, token_features,
 )
+from filter.training.labels import unit_and_token_labels
 
 Progress = Callable[[str], None]
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 def read_lexicon(path: Path) -> frozenset[str]:
@@ -313,7 +314,7 @@ def choose_thresholds(m: FilterModel, valid: Sequence[dict], min_retention: floa
 
     The validation labels of natural documents are weak (the labeller misses some real
     boilerplate, which then counts against retention), hence 0.99 rather than stricter."""
-    from filter.evaluate import evaluate
+    from filter.evaluation.metrics import evaluate
 
     valid = ignore_as_optional(valid)
     analyses = [a for i in range(0, len(valid), 256) for a in _analyze_batch(m, [d["text"] for d in valid[i:i + 256]])]

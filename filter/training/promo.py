@@ -12,7 +12,7 @@
   dropped: the dev transplants use verbatim comments.
 - ``corpus/promo/brands.txt`` and ``brands_trustpositif.txt`` (descriptive phrases such as
   "permainan judi online" are dropped) plus ``n_generated`` synthetic names from
-  ``filter.brands.generate_brand``;
+  ``filter.training.brands.generate_brand``;
 - ``corpus/promo/keywords.txt`` plus ``data/lexicons/promo_terms.txt``;
 - ``data/templates/*.txt`` (format in ``data/templates/README.md``).
 
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from filter.brands import brand_family, brand_key, brand_mentions, generate_brand, load_brand_words
+from filter.training.brands import brand_family, brand_key, brand_mentions, generate_brand, load_brand_words
 from filter.normalize import normalize
 
 __all__ = ["PromoText", "Brand", "PromoBank", "load_promo_bank", "load_templates", "load_lexicon",

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from filter.evaluate import GoldSpan, category
+from filter.evaluation.metrics import GoldSpan, category
 from filter.spans import Span
 
 _NONSPACE = re.compile(r"\S")
@@ -298,7 +298,7 @@ def review_docs(records: Sequence[Mapping[str, Any]], predicted: Sequence[Sequen
     ``gold``: treat the records' spans as gold (default: when they carry no ``score`` and
     ``predicted`` is given).
     """
-    from filter.evaluate import gold_spans
+    from filter.evaluation.metrics import gold_spans
 
     if gold is None:
         gold = predicted is not None and not has_scores(records)

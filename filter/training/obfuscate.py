@@ -1,4 +1,4 @@
-"""Obfuscators spammers apply to brand names and promo lines (used by ``filter.inject``).
+"""Obfuscators spammers apply to brand names and promo lines (used by ``filter.training.inject``).
 
 Each is the inverse of a step of ``filter.normalize.normalize``, so for any string ``s``
 made of ASCII letters, digits and spaces, ``normalize(f(s)) == normalize(s)``:
