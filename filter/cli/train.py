@@ -57,7 +57,7 @@ def train(
                                "build_seed": manifest.get("seed"),
                                "valid_outlets": manifest.get("valid_outlets"),
                                "build_counts": manifest.get("counts")}}
-    va_eval = _eval_sets(model, {"validation": va})
+    va_eval = _eval_sets(model, {"validation": va, **_valid_parts(va)})
     meta["evaluation"] = va_eval
     meta["thresholds"] = {k: float(v) for k, v in model.thresholds.items()}
     model.thresholds = meta["thresholds"]
@@ -73,6 +73,17 @@ def train(
     _log(f"wrote {out} ({full['artifact']['bytes'] / 1e6:.1f} MB) and {out.with_suffix('.json').name}; "
          f"thresholds {model.thresholds}; {fit_s}s")
     typer.echo(json.dumps(meta["evaluation"].get("validation", {}), indent=1))
+
+
+def _valid_parts(va: list[dict]) -> dict[str, list[dict]]:
+    """Validation by source: held-out web hosts, short news texts, and the outlet documents."""
+    from filter.training.web import WEB_ORIGINS
+
+    web = [d for d in va if d.get("origin") in WEB_ORIGINS and d.get("origin") != "short"]
+    short = [d for d in va if d.get("origin") == "short"]
+    news = [d for d in va if d.get("origin") not in WEB_ORIGINS]
+    parts = {"validation-web": web, "validation-short": short, "validation-outlets": news}
+    return {k: v for k, v in parts.items() if v and len(v) < len(va)}
 
 
 def _by_category(docs: list[dict]) -> dict[str, list[dict]]:

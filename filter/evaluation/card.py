@@ -57,9 +57,15 @@ def render_card(meta: dict[str, Any]) -> str:
         "with gambling promotion injected in five forms (paragraph, sentence, inline brand, keyword "
         "substitution, top/bottom line) and four obfuscations, synthetic site furniture from team-written "
         "boilerplate templates, real articles about gambling, and decoy insertions of legitimate "
-        "digit-bearing names and gambling-news sentences as content. Validation holds out whole outlets, "
-        "brand families and template/comment families. `gold/seeds.jsonl` and `gold/dev.jsonl` (and every "
-        "corpus article they contain) are excluded from training: they are evaluation data only.",
+        "digit-bearing names and gambling-news sentences as content; real open-web material "
+        "(`corpus/web`, `filter.training.web`: whole promotion pages labelled promo throughout except "
+        "their furniture, journalism and essays about gambling, small-site pages with line-level furniture "
+        "labels, gambling \"artikel\" READMEs, SERP snippets of hacked sites, tweets criticising judi "
+        "online) weighted by source (`ORIGIN_WEIGHTS` in `filter.training.fit`), and short news texts "
+        "(titles, ledes, a lede with a related link). Validation holds out whole outlets, whole web hosts, "
+        "brand families and template/comment families. `gold/seeds.jsonl`, `gold/dev.jsonl` and "
+        "`gold/dev_web.jsonl` (and every corpus article or page they contain) are excluded from training: "
+        "they are evaluation data only.",
         "",
         "## Method",
         "segment (blocks → sentences → tokens, exact offsets) → featurize (cached per distinct token; "
@@ -106,8 +112,8 @@ def render_card(meta: dict[str, Any]) -> str:
         "## Limitations",
         "- Trained on synthetic injections into real articles; real spam that looks unlike the templates, "
         "comments and brand shapes it saw may be missed (see the held-out validation numbers).",
-        "- Weak labels cover the boilerplate families of the corpus outlets; furniture of unseen sites is "
-        "learned only as far as it resembles them.",
+        "- Weak labels cover the boilerplate families of the corpus outlets; furniture of other sites is "
+        "learned from a few hundred real web pages only.",
         "- Advertorial calls to action written by the site are content by design; native-ad widgets are "
         "boilerplate, not promo.",
         "- Scores are calibrated on the validation split, which is synthetic; treat them as rankings on very "

@@ -37,12 +37,14 @@ from typing import Any, Callable, Iterable
 
 from filter.training.corpus import Article, NearDupIndex, corpus_files, load_articles, normalize_url, text_key
 from filter.training.weak import weak_label
+from filter.training.web import PROMO_ORIGINS, WEB_ORIGINS, short_records, web_records
 
 __all__ = ["BuildStats", "build_dataset", "dataset_stats", "load_gold_docs", "GoldExcluder",
            "is_about_gambling", "choose_valid_outlets", "check_record", "DATA_DIR", "ORIGINS"]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-ORIGINS = ("natural", "hard_negative", "injected", "decoy")
+ORIGINS = ("natural", "hard_negative", "injected", "decoy") + WEB_ORIGINS
+SHORT_DOCS = 4000  # short news texts (titles, ledes, lede + related link) added to the build
 SPLITS = ("train", "valid")
 _UNSURE = "_unsure"
 MANIFEST_VERSION = 1
@@ -77,9 +79,9 @@ class BuildStats:
 # ----------------------------------------------------------------------------- gold exclusion
 
 def load_gold_docs(gold_dir: Path) -> list[dict]:
-    """The documents of ``gold_dir/dev.jsonl`` and ``gold_dir/seeds.jsonl`` (those that exist)."""
+    """The documents of ``gold_dir``'s ``dev.jsonl``, ``dev_web.jsonl`` and ``seeds.jsonl`` (those that exist)."""
     docs: list[dict] = []
-    for name in ("dev.jsonl", "seeds.jsonl"):
+    for name in ("dev.jsonl", "dev_web.jsonl", "seeds.jsonl"):
         path = Path(gold_dir) / name
         if not path.exists():
             continue
@@ -261,7 +263,7 @@ def check_record(rec: dict) -> None:
         raise ValueError(f"{rec['id']}: bad split/origin {rec['split']}/{rec['origin']}")
     if rec["origin"] == "injected" and not any(s["label"] == "promo" for s in rec["spans"]):
         raise ValueError(f"{rec['id']}: injected document without a promo span")
-    if rec["origin"] != "injected" and any(s["label"] == "promo" for s in rec["spans"]):
+    if rec["origin"] not in ("injected", *PROMO_ORIGINS) and any(s["label"] == "promo" for s in rec["spans"]):
         raise ValueError(f"{rec['id']}: promo span in a {rec['origin']} document")
 
 
@@ -302,14 +304,17 @@ def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | N
                   workers: int | None = None, *, gold_dir: Path | None = None,
                   data_dir: Path = DATA_DIR, valid_outlets: Iterable[str] | None = None,
                   valid_fraction: float = 0.25, decoy_rate: float = 0.5, bank: Any = None,
-                  progress: Callable[[int, int], None] | None = None) -> BuildStats:
+                  progress: Callable[[int, int], None] | None = None, web: bool = True,
+                  short_docs: int = SHORT_DOCS) -> BuildStats:
     """Build ``out_dir/{train,valid}.jsonl`` and ``manifest.json`` (see module doc).
 
     ``corpus_dir`` is ``shared/corpus`` (with ``news/`` and ``promo/``); ``gold_dir``
     defaults to its sibling ``gold``. ``limit`` keeps the first ``limit`` articles of each
     corpus file. ``workers`` > 1 labels and injects in worker processes (merged in order).
     ``bank`` is a preloaded ``PromoBank`` (default: ``load_promo_bank`` with the gold texts
-    excluded).
+    excluded). ``web`` adds the real web material of ``corpus_dir/web`` (``filter.training.web``;
+    whole hosts held out for valid) and ``short_docs`` short news texts (titles, ledes, a lede
+    with a related link), split with their outlet.
     """
     from filter.training.promo import load_promo_bank
 
@@ -360,6 +365,17 @@ def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | N
                 if progress and (i % 500 == 0 or i == total):
                     progress(i, total)
 
+    web_stats: dict[str, Any] = {}
+    if short_docs:
+        splits = {a.outlet: ("valid" if a.outlet in vo else "train") for a in kept}
+        records.extend(short_records(kept, splits, seed, short_docs))
+    if web and (corpus_dir / "web").is_dir():
+        web_recs, ws = web_records(corpus_dir / "web", excluder, seed)
+        records.extend(web_recs)
+        web_stats = ws.to_dict()
+    for r in records:
+        check_record(r)
+
     out_dir.mkdir(parents=True, exist_ok=True)
     by_split = {s: [r for r in records if r["split"] == s] for s in SPLITS}
     for s in SPLITS:
@@ -382,12 +398,14 @@ def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | N
         "excluded_gold": dict(sorted(excluded.items())), "gold_docs": excluder.n,
         "load": load_stats.to_dict(), "files": files,
         "corpus_files": {p.name: _sha256(p) for p in corpus_files(corpus_dir)},
+        "web_files": {str(p.relative_to(corpus_dir)): _sha256(p) for p in sorted((corpus_dir / "web").rglob("*"))
+                      if web and p.is_file() and p.suffix in (".jsonl", ".csv", ".md")},
         "promo_bank": {s: {"brands": len(b.brands), "brand_families": len(b.brand_families()),
                            "comments": len(b.comments), "templates": len(b.templates),
                            "template_families": len(b.template_families())}
                        for s, b in banks.items() if s in ("train", "valid")},
         "boilerplate_bank": {"train": bp_train.stats(), "valid": bp_valid.stats()},
-        "overlap": overlap,
+        "overlap": overlap, "short_docs": short_docs, "web": web_stats,
     }
     mpath = out_dir / "manifest.json"
     tmp = mpath.with_name("manifest.json.tmp")
