@@ -71,6 +71,10 @@ def effective_jobs(n_jobs: int | None) -> int:
 _WORKER_CLEANER: "Cleaner | None" = None
 _THREAD_LIMIT: Any = None
 PARENT_POLL_SECONDS = 0.5
+# Workers start only for inputs longer than this (characters of text), when the caller asks for
+# the automatic choice (``filter clean`` without ``--workers``). Measured with
+# ``scripts/bench_batch.py`` on this project's 2-core machine: see the README, "Scaling out".
+AUTO_MIN_PARALLEL_CHARS = 20_000_000
 
 
 @dataclass

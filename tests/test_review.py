@@ -151,7 +151,7 @@ def test_cli_review_gold_with_baseline(tmp_path):
     text = "Polisi menangkap bandar togel. Warga lega."
     src.write_text(json.dumps({"id": "g-H-001", "text": text, "spans": []}) + "\n", encoding="utf-8")
     out = tmp_path / "r.html"
-    res = CliRunner().invoke(app, ["review", str(src), "-o", str(out), "--baseline"])
+    res = CliRunner().invoke(app, ["review", "--gold", str(src), "-o", str(out), "--baseline"])
     assert res.exit_code == 0, res.output
     data = json.loads(_data_block(out.read_text(encoding="utf-8")))
     assert data["gold"] is True
