@@ -71,17 +71,32 @@ def effective_jobs(n_jobs: int | None) -> int:
 _WORKER_CLEANER: "Cleaner | None" = None
 _THREAD_LIMIT: Any = None
 PARENT_POLL_SECONDS = 0.5
-# Workers start only for inputs longer than this (characters of text), when the caller asks for
-# the automatic choice (``filter clean`` without ``--workers``). Measured with
-# ``scripts/bench_batch.py`` on this project's 2-core machine: see the README, "Scaling out".
+# The automatic choice (``filter clean`` without ``--workers``; ``min_parallel_chars``): workers
+# start only for inputs longer than this many characters of text, and only as many as the
+# machine has idle cores (1-minute load average). Starting two workers took 3-9 s here (import,
+# model unpickling) and 2 workers were never faster than 1 on 6,000 articles (13.4 MB) on this
+# shared 2-core machine (scripts/bench_batch.py; README "Scaling out"), so the threshold sits
+# above every size measured and the load check keeps workers off a busy machine.
 AUTO_MIN_PARALLEL_CHARS = 20_000_000
+
+
+def idle_cores() -> int:
+    """Cores not busy by the 1-minute load average (all cores where it cannot be read)."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return cores
+    return max(0, min(cores, int(cores - load + 0.5)))
 
 
 @dataclass
 class PoolStats:
-    """Filled in by ``imap_clean``: how many processes cleaned the input (1 = in-process)."""
+    """Filled in by ``imap_clean``: how many processes cleaned the input (1 = in-process) and,
+    for the automatic choice, why no workers were started."""
 
     workers: int = 0
+    reason: str = ""
 
 
 def _thread_limit(threads: int | None) -> Any:
@@ -216,9 +231,15 @@ def imap_clean(
             seen += len(t) if isinstance(t, str) else 0
             if seen > min_parallel_chars:
                 break
-        else:
-            jobs = 1  # the whole input fits under the threshold: workers would not repay their start-up
+        else:  # the whole input fits under the threshold: workers would not repay their start-up
+            jobs, stats.reason = 1, f"input under {min_parallel_chars / 1e6:g} M characters"
         source = chain(head, source)
+        if jobs > 1:
+            idle = idle_cores()
+            if idle < 2:  # workers would only compete with the machine's other work (and each other)
+                jobs, stats.reason = 1, f"{idle} idle core{'s' if idle != 1 else ''} (load average)"
+            else:
+                jobs = min(jobs, idle)
     stats.workers = jobs
     if jobs == 1:
         yield from _serial(cleaner, source, chunksize, errors, threads_per_worker)

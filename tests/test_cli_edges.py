@@ -101,21 +101,40 @@ def test_output_directory_with_a_trailing_slash(tmp_path, fake):
 def test_summary_says_how_many_workers(tmp_path, fake):
     good = write_jsonl(tmp_path / "in.jsonl", DOCS)
     res = run("clean", good, "-o", tmp_path / "a.jsonl")   # default: this small input stays in-process
-    assert res.exit_code == 0 and "1 process (no workers)" in res.stderr, res.stderr
+    assert res.exit_code == 0 and "1 process (no workers: input under 20 M characters)" in res.stderr, res.stderr
     res = run("clean", good, "-o", tmp_path / "b.jsonl", "-j", 2)
     assert res.exit_code == 0 and "2 workers" in res.stderr, res.stderr
     assert jsonl(tmp_path / "a.jsonl") == jsonl(tmp_path / "b.jsonl")
 
 
-def test_workers_start_only_past_the_size_threshold():
+def test_workers_start_only_past_the_size_threshold_and_on_idle_cores(monkeypatch):
+    import filter.parallel as par
+
     texts = [f"Warga desa {i} Gacor77" for i in range(50)]
-    small, big = PoolStats(), PoolStats()
     serial = [r.cleaned for r in imap_clean(fake_cleaner(), texts, n_jobs=1)]
-    assert [r.cleaned for r in imap_clean(fake_cleaner(), texts, n_jobs=2, min_parallel_chars=10_000,
-                                          stats=small)] == serial
-    assert [r.cleaned for r in imap_clean(fake_cleaner(), texts, n_jobs=2, min_parallel_chars=100, chunksize=5,
-                                          stats=big)] == serial
-    assert (small.workers, big.workers) == (1, 2)
+
+    def run_auto(min_chars: int, idle: int) -> PoolStats:
+        monkeypatch.setattr(par, "idle_cores", lambda: idle)
+        stats = PoolStats()
+        out = [r.cleaned for r in imap_clean(fake_cleaner(), texts, n_jobs=2, min_parallel_chars=min_chars,
+                                             chunksize=5, stats=stats)]
+        assert out == serial
+        return stats
+
+    small, big, busy = run_auto(10_000, 2), run_auto(100, 2), run_auto(100, 1)
+    assert (small.workers, big.workers, busy.workers) == (1, 2, 1)
+    assert small.reason == "input under 0.01 M characters" and big.reason == ""
+    assert busy.reason == "1 idle core (load average)"
+
+
+def test_idle_cores_reads_the_load_average(monkeypatch):
+    import filter.parallel as par
+
+    monkeypatch.setattr(par.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(par.os, "getloadavg", lambda: (1.2, 0.0, 0.0))
+    assert par.idle_cores() == 3
+    monkeypatch.setattr(par.os, "getloadavg", lambda: (9.0, 0.0, 0.0))
+    assert par.idle_cores() == 0
 
 
 # ---------------------------------------------------------------- 5. one behaviour for bad values

@@ -66,6 +66,7 @@ class Summary:
     warnings: int = 0
     skipped_done: int = 0
     workers: int = 1
+    why_serial: str = ""
     chars: int = 0
     bytes: int = 0
     spans: Counter = field(default_factory=Counter)
@@ -89,7 +90,8 @@ class Summary:
             parts.append(f"{self.warnings} with warnings")
         if self.skipped_done:
             parts.append(f"{self.skipped_done} already done (resumed)")
-        parts += [f"spans: {spans}", "1 process (no workers)" if self.workers <= 1 else f"{self.workers} workers",
+        parts += [f"spans: {spans}", (f"1 process (no workers: {self.why_serial})" if self.why_serial else "1 process (no workers)")
+                  if self.workers <= 1 else f"{self.workers} workers",
                   f"{secs:.1f} s", f"{self.documents / secs:.1f} docs/s",
                   f"{self.bytes / secs / 1e6:.2f} MB/s"]
         return "filter: " + ", ".join(parts)
@@ -148,7 +150,7 @@ def clean(
     threshold: Optional[float] = typer.Option(None, help="One score threshold for all labels (default: the model's)."),
     annotate_only: bool = typer.Option(False, "--annotate-only", help="Report spans, keep the text unchanged."),
     model: Optional[Path] = typer.Option(None, help="Model artifact (default: models/filter-id-news.joblib or $FILTER_MODEL)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Worker processes, each single-threaded; -1 = all cores (default: one process, or all cores for inputs over 20 M characters of text)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Worker processes, each single-threaded; -1 = all cores (default: workers only for inputs over 20 M characters of text, one per idle core; else one process)."),
     chunksize: int = typer.Option(64, help="Documents per task sent to a worker."),
     on_error: str = typer.Option("record", help="A record that fails: record (output it with an error field), skip, or fail."),
     resume: bool = typer.Option(False, "--resume", help="Skip ids already in the output (or its kept partial file) and complete it."),
@@ -233,7 +235,7 @@ def _clean(inputs, output, input_format, output_format, text_field, id_field, re
         auto = AUTO_MIN_PARALLEL_CHARS if workers is None else 0
         for rec, result, error in clean_records(cleaner, records, n_jobs=workers, chunksize=chunksize,
                                                 threads_per_worker=1, min_parallel_chars=auto, stats=pool):
-            summary.workers = pool.workers
+            summary.workers, summary.why_serial = pool.workers, pool.reason
             summary.add(rec, result, error)
             if error is not None and on_error == "fail":
                 writer.abort(keep=False)
