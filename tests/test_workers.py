@@ -50,24 +50,55 @@ def _descendants(pid: int) -> set[int]:
     return found - {pid}
 
 
+_CLI_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+from fakes import fake_cleaner
+import filter.cli.clean as clean_cli
+from filter.cli import app
+
+if __name__ == "__main__":
+    clean_cli.load_cleaner = lambda model=None, **policy: fake_cleaner(model_delay=0.05, **policy)
+    print("running", flush=True)
+    app(["clean", {src!r}, "-o", {out!r}, "-j", "2", "-q", "--chunksize", "2"])
+"""
+
+
+def _kill_parent_and_wait(proc: subprocess.Popen) -> None:
+    line = proc.stdout.readline()
+    assert line.strip() == "running", proc.stderr.read()
+    deadline = time.monotonic() + 60
+    kids: set[int] = set()
+    while len(kids) < 2 and time.monotonic() < deadline:  # the workers are up
+        time.sleep(0.2)
+        kids = _descendants(proc.pid)
+    assert len(kids) >= 2
+    time.sleep(0.5)
+    kids = _descendants(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    alive = kids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = kids & set(_children())
+    assert not alive, f"orphaned processes still alive 15 s after the parent was killed: {sorted(alive)}"
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
-def test_workers_exit_when_the_parent_is_killed(tmp_path):
+@pytest.mark.parametrize("how", ["library", "cli"])
+def test_workers_exit_when_the_parent_is_killed(tmp_path, how):
+    if how == "library":
+        code = _SLOW_SCRIPT.format(tests=TESTS)
+    else:
+        src = tmp_path / "in.jsonl"
+        src.write_text("".join(f'{{"id": {i}, "text": "Warga Gacor77 desa {i}"}}\n' for i in range(20000)))
+        code = _CLI_SCRIPT.format(tests=TESTS, src=str(src), out=str(tmp_path / "out.jsonl"))
     script = tmp_path / "slow.py"
-    script.write_text(_SLOW_SCRIPT.format(tests=TESTS))
+    script.write_text(code)
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        line = proc.stdout.readline()
-        assert line.strip() == "running", proc.stderr.read()
-        kids = _descendants(proc.pid)
-        assert len(kids) >= 2  # the two workers (and loky's resource tracker)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-        deadline = time.monotonic() + 15
-        alive = kids
-        while alive and time.monotonic() < deadline:
-            time.sleep(0.2)
-            alive = kids & set(_children())
-        assert not alive, f"orphaned processes still alive 15 s after the parent was killed: {sorted(alive)}"
+        _kill_parent_and_wait(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
