@@ -140,7 +140,7 @@ def _is_tty(stream: Any) -> bool:
 
 @app.command()
 def clean(
-    inputs: List[str] = typer.Argument(..., help="Files, directories, globs, or - for stdin.", show_default=False),
+    inputs: List[str] = typer.Argument(..., metavar="INPUT", help="Files, directories, globs, or - for stdin.", show_default=False),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Output file (or directory for txt); default stdout (JSONL)."),
     input_format: Optional[str] = typer.Option(None, help="txt, jsonl, csv or parquet (default: by extension; stdin: jsonl)."),
     output_format: Optional[str] = typer.Option(None, help="jsonl, csv, parquet or txt (default: by extension)."),
