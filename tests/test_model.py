@@ -168,7 +168,8 @@ def test_sentence_next_to_promotion_joins_it_from_a_lower_probability(cleaner):
     # decode rule, with scores forced: hysteresis over units -- a promo sentence (>= the
     # threshold) takes the next sentence of its paragraph when that one reaches PROMO_EXTEND,
     # but not a sentence of another paragraph, nor one below PROMO_EXTEND
-    from filter.model import PROMO_EXTEND
+    from filter.decode import DecodeConfig
+    PROMO_EXTEND = DecodeConfig().promo_extend
 
     m = cleaner.model
     text = NEWS
@@ -192,7 +193,8 @@ def test_line_of_mostly_promo_sentences_goes_whole(cleaner):
     # decode rule, with scores forced: a line with at least PROMO_BLOCK_MIN promo sentences,
     # more than PROMO_BLOCK_SHARE of its sentences, loses its other sentences too (a glued
     # testimonial list); with one promo sentence fewer the rest of the line stays
-    from filter.model import PROMO_BLOCK_MIN
+    from filter.decode import DecodeConfig
+    PROMO_BLOCK_MIN = DecodeConfig().promo_block_min
 
     m = cleaner.model
     line = " ".join(f"Kalimat nomor {k} cukup pendek." for k in range(2 * PROMO_BLOCK_MIN - 1))
@@ -313,7 +315,8 @@ def test_structural_rule_decides_with_its_calibrated_score(cleaner, monkeypatch)
     # are); stage 1 suspects it and the dateline rule confirms, with the rule's calibrated
     # precision as score -- unless that precision is below the threshold, or stage 1 does
     # not suspect the line
-    from filter.model import STRUCTURE_P1_MIN
+    from filter.decode import DecodeConfig
+    STRUCTURE_P1_MIN = DecodeConfig().structure_p1_min
 
     m = cleaner.model
     text = HEADER

@@ -48,6 +48,10 @@ def train(
     _log(f"training on {len(tr)} documents, validating on {len(va)}")
     model = FilterModel(random_state=seed)
     model = fit_model(tr, va, model, progress=_log)
+    from filter.decode import DecodeConfig
+
+    # the decode config the thresholds were chosen for, stored beside them
+    model.decode_config_ = getattr(model, "decode_config_", None) or DecodeConfig()
     fit_s = round(time.time() - t0, 1)
     data_hash = files_hash([train_p, valid_p])
     model.version = f"{out.stem}-{time.strftime('%Y%m%d')}-{data_hash[:8]}"

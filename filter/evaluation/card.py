@@ -74,7 +74,9 @@ def render_card(meta: dict[str, Any]) -> str:
         "",
     ]
     if meta.get("structure"):
-        from filter.model import STRUCTURE_P1_MIN
+        from filter.decode import DecodeConfig
+
+        STRUCTURE_P1_MIN = DecodeConfig.from_dict(meta.get("decode_config")).structure_p1_min
 
         lines += [f"Structural confirmations (a line stage 1 gives boilerplate ≥ {STRUCTURE_P1_MIN} whose place or form "
                   "confirms it; its score is the rule's Laplace-smoothed precision on the labelled training "
