@@ -27,6 +27,7 @@ def train(
     seed: int = typer.Option(0, help="Random seed (data build and every estimator)."),
     limit: Optional[int] = typer.Option(None, help="Use only the first N training documents (quick runs)."),
     gold: list[Path] = typer.Option([], help="Gold files to evaluate on after training (metrics go into the card)."),
+    ablate: bool = typer.Option(True, help="Measure each decode step (ablation on the validation split and the gold files) and store the table in the card."),
 ) -> None:
     """Train the span model on the built dataset and write a verified artifact + model card."""
     from filter.artifact import save_model
@@ -72,6 +73,13 @@ def train(
         docs = read_gold(g)
         meta["evaluation"].update(_eval_sets(model, _by_category(docs)))
         meta.setdefault("baseline", {}).update(_baseline_sets(_by_category(docs)))
+    if ablate:   # each decode step's measured contribution, stored with the model (see filter.evaluation.ablation)
+        from filter.evaluation.ablation import ablate as ablate_steps
+        from filter.evaluation.metrics import read_gold
+        from filter.training.fit import ignore_as_optional
+
+        sets = {"validation": ignore_as_optional(va), **{g.name.split(".")[0]: read_gold(g) for g in gold}}
+        meta["ablation"] = ablate_steps(model, sets, progress=_log).to_dict()
     full = save_model(model, out, meta)
     write_card(full, out.parent / "README.md")
     _log(f"wrote {out} ({full['artifact']['bytes'] / 1e6:.1f} MB) and {out.with_suffix('.json').name}; "

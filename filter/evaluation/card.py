@@ -67,10 +67,8 @@ def render_card(meta: dict[str, Any]) -> str:
         "char n-grams for unseen ones), shape, position, topicality, repeated headlines, "
         "reader-address words) → classify (linear unit model, stacked context model over "
         "out-of-fold neighbour predictions, token model for inline promotion and glued furniture) "
-        "→ decode spans (whitespace geometry, sentence hysteresis, mostly-promo lines, repeated "
-        "headlines, brand propagation, keyword-phrase completion, spaced-out brands, sentences "
-        "written around a brand, structural confirmations of lines stage 1 suspects) → render. "
-        "See the project README.",
+        "→ decode spans (the named steps below) → render. "
+        "See `docs/ALGORITHM.md`.",
         "",
     ]
     if meta.get("structure"):
@@ -83,6 +81,7 @@ def render_card(meta: dict[str, Any]) -> str:
                   "and validation documents): "
                   + "; ".join(f"{name} {r.get('boilerplate')}/{r.get('fires')} boilerplate, score {r.get('score')}"
                               for name, r in meta["structure"].items()) + ".", ""]
+    lines += decode_section(meta)
     lines += [
         "## Metrics",
         "Token-level over `\\w+` tokens (optional gold spans ignored); span recall counts a gold span as "
@@ -117,6 +116,26 @@ def render_card(meta: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def decode_section(meta: dict[str, Any]) -> list[str]:
+    """The decode config stored with the thresholds and the stored ablation table."""
+    from filter.decode import DecodeConfig
+
+    cfg = DecodeConfig.from_dict(meta.get("decode_config"))
+    lines = ["## Decode steps",
+             "The decode stage is an ordered list of named steps (`filter/decode.py`; reasons and measured "
+             "effects in `docs/ALGORITHM.md`). Config stored with the thresholds: "
+             + ", ".join(f"{k}={v}" for k, v in cfg.to_dict().items() if k != "off")
+             + (f"; switched off: {', '.join(cfg.off)}" if cfg.off else "; every step on") + ".", ""]
+    if meta.get("ablation"):
+        from filter.evaluation.ablation import Ablation, format_ablation
+
+        lines += ["Ablation (`filter evaluate --ablate`): each revision rule switched off in turn, the "
+                  "models run once; `fires` = what the step changed with every step on, Δ = off − on "
+                  "(negative: the step helps).", "",
+                  format_ablation(Ablation.from_dict(meta["ablation"]), markdown=True).rstrip(), ""]
+    return lines
 
 
 def write_card(meta: dict[str, Any], path: str | Path) -> None:
