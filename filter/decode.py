@@ -12,7 +12,6 @@ whitespace geometry and merging of touching spans keep the deciding step's name.
 """
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 from dataclasses import asdict, dataclass, field, fields
@@ -20,22 +19,15 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from filter.features import CLASSES, DATE_LINE, SHAPE_FLAGS
+from filter.features import CLASSES, SHAPE_FLAGS
 from filter.spans import Span
 
 # "Analysis" and "Base" in annotations are filter.model's (not imported: model imports decode)
 PROMO, BOILER = 1, 2
 INLINE_KINDS = ("inline", "inline_brand", "keyword_substitution")   # token-level spans inside a sentence
-BRAND_FRAME_WORDS = frozenset("seperti platform situs laman aplikasi melalui lewat via di ke dari bersama yakni yaitu "
-                              "bernama nama mencoba bermain main gabung bergabung daftar akun saldo".split())
-CLAUSE_END = frozenset(",.;!?")   # a framed brand closes a clause: one of these (or the end) follows it
 TITLE_FUNCTION_WORDS = frozenset("di ke dari dan yang untuk pada dengan atau dalam oleh sebagai hingga "
                                  "sampai agar bagi soal usai jelang vs".split())
 _GAMBLING_WORD = re.compile(r"judi|judol|togel|kasino|casino|taruhan|slot")  # not "bandar": Bandara, Bandar Lampung
-_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:WIB|WITA|WIT)\b|\b\d{1,2}:\d{2}\b|\bpukul\b", re.IGNORECASE)
-# a related-link marker glued to the headline it introduces ("TerkaitJudul", "Berita LainnyaJudul")
-_GLUED_MARKER = re.compile(r"(?i:(?:(?:berita|artikel|postingan|topik|baca|lihat|simak)\s+)?"
-                           r"(?:terkait|juga|lainnya|terpopuler|populer|pilihan|selengkapnya))(?=[A-Z0-9\"“'‘])")
 _INLINE_WS = " \t\xa0\u200b\u200e\u200f\u3000"
 _LEX, _STOPF, _DIGITF = SHAPE_FLAGS.index("lexicon"), SHAPE_FLAGS.index("stop"), SHAPE_FLAGS.index("digit")
 _CAP, _ALLCAPS = SHAPE_FLAGS.index("cap"), SHAPE_FLAGS.index("allcaps")
@@ -61,21 +53,13 @@ def _steps() -> tuple[Step, ...]:
         s("unit_threshold", True, _unit_threshold),
         s("promo_hysteresis", False, _promo_hysteresis),
         s("promo_blocks", False, _promo_blocks),
-        s("keep_originals", False, _keep_originals),
-        s("dateline", False, datelines),
-        s("glued_marker", False, glued_markers),
         s("unit_spans", True, _unit_spans),
         s("token_runs", True, _token_runs),
-        s("numbers_only", False, _numbers_only),
-        s("glued_unit_min", False, _glued_unit_min),
-        s("glued_two_words", False, _glued_two_words),
         s("gambling_story", False, gambling_story),
         s("complete_phrase", False, complete_phrase),
         s("follow_titles", False, _follow_titles),
         s("spaced_brands", False, _spaced_brands),
-        s("propagate_brands", False, _propagate),
         s("takeover_share", False, _takeover_share),
-        s("takeover_framed", False, framed_brands),
         s("attach_whitespace", True, attach_whitespace),
         s("merge_touching", True, merge_touching),
     )
@@ -91,16 +75,11 @@ class DecodeConfig:
     promo_extend: float = 0.1          # hysteresis: a neighbour joins a promo sentence from this promo p
     promo_block_share: float = 0.5     # a line with more than this share of promo sentences ...
     promo_block_min: int = 4           # ... and at least this many is promotion throughout
-    structure_p1_min: float = 0.5      # a structural cue confirms a unit stage 1 gives this boilerplate p
-    prose_min_tokens: int = 8          # a body sentence (for the dateline) has at least this many words
-    min_glued_unit: int = 15           # boilerplate token runs only inside units of at least this many tokens
-    min_inline_boiler: int = 2         # shortest run of words decoded as furniture glued into running text
     gambling_story_share: float = 0.6  # share of other content units with gambling words: a gambling story
     title_marker_min: float = 0.9      # a glued headline follows a word scoring at least this boilerplate
     title_max_tokens: int = 25         # ... and continues at most this many tokens after it
     title_min: float = 0.1             # ... over title-like words at least this likely furniture
     spaced_min: float = 0.5            # a spaced-letter word is promotion from this word-scorer p (and threshold)
-    propagate_min: float = 0.8         # a brand flagged at least this surely is flagged at every mention
     takeover_share: float = 0.3        # a sentence at least this share inline promotion ...
     takeover_max_tokens: int = 40      # ... and at most this long is removed whole
     off: tuple[str, ...] = ()
@@ -210,103 +189,6 @@ def _promo_blocks(a: "Analysis", label: np.ndarray, score: np.ndarray, junk: np.
     return changed
 
 
-def _keep_originals(a: "Analysis", label: np.ndarray, junk: np.ndarray) -> int:
-    """The first occurrence of a repeated headline is the headline: the repeat is the
-    duplicate (FORMAT labels the copy), so the original is not removed as furniture."""
-    b, changed = a.base, 0
-    for j in np.nonzero(a.head_copy)[0].tolist():
-        i = b.unit_keys.index(b.unit_keys[j])
-        if i < j and label[i] == BOILER and junk[i]:
-            junk[i] = False
-            changed += 1
-    return changed
-
-
-def datelines(a: "Analysis", rows: np.ndarray | None = None, prose_min_tokens: int = 8) -> np.ndarray:
-    """A line stage 1 suspects as furniture that is only a date, right above the first body
-    sentences, is the article's dateline ("26 November 2025" between the photo caption and the
-    body); stage 2 reads it by its two content neighbours. The body starts at the first two
-    consecutive content sentences of ``prose_min_tokens`` words or more without a clock time; a
-    date line that heads schedule items ("19.00 WIB: A vs B") or follows a list lead-in
-    ("Berikut jadwalnya:") is not a dateline. Decides with the rule's precision measured in
-    training. Returns a mask per unit (among ``rows``, a mask; default all)."""
-    b, u = a.base, a.base.units
-    n = len(u)
-    out = np.zeros(n, dtype=bool)
-    if n < 3:
-        return out
-    text = u.text
-    ntok = np.bincount(b.tok_unit[b.tok_unit >= 0], minlength=n)
-    prose = (ntok >= prose_min_tokens) & (a.unit_proba[:, 0] >= 0.5)
-    body = np.nonzero(prose[:-1] & prose[1:])[0]
-    if not len(body) or body[0] < 1:
-        return out
-    i = int(body[0]) - 1
-    if rows is not None and not rows[i]:
-        return out
-    line = text[u.starts[i]:u.ends[i]].strip()
-    before = text[u.starts[i - 1]:u.ends[i - 1]].rstrip() if i else ""
-    if u.whole[i] and DATE_LINE.fullmatch(line) and not before.endswith(":") \
-            and not any(_CLOCK.search(text[u.starts[j]:u.ends[j]]) for j in (i + 1, i + 2)):
-        out[i] = True
-    return out
-
-
-def glued_markers(a: "Analysis", rows: np.ndarray | None = None, **_: Any) -> np.ndarray:
-    """A line stage 1 suspects as furniture that opens with a related-link marker glued to the
-    headline it introduces ("TerkaitJudul Berita", "Berita LainnyaJudul") is a related link:
-    the scraper dropped the space between the widget's label and its link, so the marker word
-    the models know is hidden inside an unseen token. Decides with the rule's precision
-    measured in training. Returns a mask per unit (among ``rows``, a mask; default all)."""
-    u = a.base.units
-    out = np.zeros(len(u), dtype=bool)
-    for i in (np.nonzero(rows)[0] if rows is not None else range(len(u))):
-        out[i] = bool(u.whole[i]) and _GLUED_MARKER.match(u.text, int(u.starts[i])) is not None
-    return out
-
-
-STRUCTURE_RULES = {"dateline": datelines, "glued_marker": glued_markers}
-STRUCTURE_KINDS = {"dateline": "meta", "glued_marker": "related_link"}
-
-
-def structure_hits(a: "Analysis", skip: np.ndarray | None = None, config: DecodeConfig | None = None,
-                   rules: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-    """Per structural rule (all, or ``rules``): the units it fires on among those stage 1 gives
-    a boilerplate probability of at least ``structure_p1_min`` (the model suspects, the
-    structure confirms), leaving out the units in ``skip`` (a mask: already decided)."""
-    cfg = config or DEFAULT_CONFIG
-    names = list(STRUCTURE_RULES) if rules is None else list(rules)
-    suspect = a.unit_proba1[:, BOILER] >= cfg.structure_p1_min if len(a.unit_proba1) else np.zeros(0, dtype=bool)
-    if skip is not None and len(suspect):
-        suspect &= ~skip
-    if not suspect.any():
-        return {name: np.zeros(0, dtype=np.intp) for name in names}
-    return {name: np.nonzero(STRUCTURE_RULES[name](a, suspect, prose_min_tokens=cfg.prose_min_tokens))[0]
-            for name in names}
-
-
-def _structural_furniture(model: Any, a: "Analysis", label: np.ndarray, score: np.ndarray, junk: np.ndarray,
-                          th: dict[str, float], cfg: DecodeConfig, by: list[str],
-                          counts: dict[str, int]) -> dict[int, str]:
-    """Runs the switched-on structural rules (``dateline``, ``glued_marker``). Each rule's
-    score is its precision measured in training (``model.structure_``); a rule below the
-    boilerplate threshold decides nothing. In place; returns the kind of every unit a rule
-    decided."""
-    scores = {name: r.get("score", 0.0) for name, r in (getattr(model, "structure_", None) or {}).items()}
-    scores = {name: p for name, p in scores.items() if p >= th["boilerplate"] and cfg.on(name)}
-    if not scores:
-        return {}
-    kinds: dict[int, str] = {}
-    for name, idx in structure_hits(a, skip=junk, config=cfg, rules=[n for n in STRUCTURE_RULES if n in scores]).items():
-        p = scores[name]
-        for i in idx[~junk[idx]].tolist():
-            junk[i], label[i], score[i] = True, BOILER, p
-            kinds[i] = STRUCTURE_KINDS[name]
-            by[i] = name
-            counts[name] = counts.get(name, 0) + 1
-    return kinds
-
-
 def _unit_kind(a: "Analysis", i: int, lab: int, whole_block: bool) -> str:
     if lab == PROMO:
         if not whole_block:
@@ -325,8 +207,7 @@ def _latest(steps: set[str]) -> str:
     return max(steps, key=lambda s: _STEP_ORDER.get(s, -1))
 
 
-def _unit_spans(a: "Analysis", label: np.ndarray, score: np.ndarray, junk: np.ndarray, rule_kind: dict[int, str],
-                by: list[str]) -> tuple[list[Span], set[tuple[int, int]]]:
+def _unit_spans(a: "Analysis", label: np.ndarray, score: np.ndarray, junk: np.ndarray, by: list[str]) -> tuple[list[Span], set[tuple[int, int]]]:
     """A line whose units are all junk with one label is one span (its kind from the kind
     model, or promo line / injected paragraph by position); otherwise each junk unit is a
     span. A span names the (latest) step that made its units junk."""
@@ -339,7 +220,7 @@ def _unit_spans(a: "Analysis", label: np.ndarray, score: np.ndarray, junk: np.nd
         if junk[idx].all() and len(labs) == 1:
             lab = labs.pop()
             s, e = int(u.block_starts[blk]), int(u.block_ends[blk])
-            kind = rule_kind.get(int(idx[0])) or _unit_kind(a, idx[0], lab, whole_block=True)
+            kind = _unit_kind(a, idx[0], lab, whole_block=True)
             spans.append(Span(s, e, CLASSES[lab], kind, float(score[idx].min()), _latest({by[i] for i in idx.tolist()})))
             whole.add((s, e))
             junk[idx] = False  # handled
@@ -347,7 +228,7 @@ def _unit_spans(a: "Analysis", label: np.ndarray, score: np.ndarray, junk: np.nd
         for i in idx[junk[idx]]:
             lab = label[i]
             spans.append(Span(int(u.starts[i]), int(u.ends[i]), CLASSES[lab],
-                              rule_kind.get(int(i)) or _unit_kind(a, i, lab, whole_block=False),
+                              _unit_kind(a, i, lab, whole_block=False),
                               float(score[i]), by[int(i)]))
     return spans, whole
 
@@ -382,22 +263,6 @@ def gambling_story(a: "Analysis", share: float = 0.6) -> np.ndarray:
     return share_ >= share
 
 
-def _numbers_only() -> None:
-    """A token run of numbers alone ("5,2 persen") is never promotion or furniture: it is
-    dropped."""
-
-
-def _glued_unit_min() -> None:
-    """Furniture glued into running text lives in long (flattened) units: boilerplate token
-    runs are decoded only inside units of at least ``min_glued_unit`` tokens; a short line is
-    a heading or a whole item, which the unit model decides."""
-
-
-def _glued_two_words() -> None:
-    """A boilerplate token run shorter than ``min_inline_boiler`` words is dropped: a single
-    word scored as furniture inside a sentence is rarely a glued widget."""
-
-
 def _token_runs(model: Any, a: "Analysis", th: dict[str, float], covered_units: set[int], cfg: DecodeConfig,
                 counts: dict[str, int]) -> list[Span]:
     """Inline spans inside units no unit-level span covers: contiguous candidate tokens (same
@@ -415,12 +280,6 @@ def _token_runs(model: Any, a: "Analysis", th: dict[str, float], covered_units: 
     def flush():
         if run:
             words = [b.tok_norm[t] for t in run]
-            if cfg.on("numbers_only") and not any(c.isalpha() for w in words for c in w):
-                bump("numbers_only")
-                return  # numbers alone ("5,2 persen") are never promotion or furniture
-            if cfg.on("glued_two_words") and run_lab == BOILER and len(run) < cfg.min_inline_boiler:
-                bump("glued_two_words")
-                return
             if run_lab == PROMO and about_gambling is not None and about_gambling[b.tok_unit[run[0]]] and not any(
                     any(c.isdigit() for c in w) or (w not in model.lexicon_ and a.tok_word_proba[t, PROMO] >= 0.5)
                     for t, w in zip(run, words)):
@@ -443,17 +302,11 @@ def _token_runs(model: Any, a: "Analysis", th: dict[str, float], covered_units: 
             bump("token_runs")
 
     pos = {int(t): j for j, t in enumerate(a.cand)}
-    unit_len = np.bincount(b.tok_unit[b.tok_unit >= 0], minlength=len(b.units))
     labs, _, ok = _best_junk(a.cand_proba, th)
     # only when a promo run is possible (index -1, no unit: not a story)
     about_gambling = np.r_[gambling_story(a, cfg.gambling_story_share), False] \
         if cfg.on("gambling_story") and (ok & (labs == PROMO)).any() else None
     tu = b.tok_unit[a.cand]
-    if cfg.on("glued_unit_min"):
-        drop = ok & (labs == BOILER) & (unit_len[np.maximum(tu, 0)] < cfg.min_glued_unit)
-        if drop.any():
-            bump("glued_unit_min", int(drop.sum()))
-            ok &= ~drop
     if not ok.any():
         return out
     prev = -2
@@ -581,77 +434,10 @@ def _spaced_brands(a: "Analysis", th: dict[str, float], covered_units: set[int],
     return kept + spaced, len(spaced) + len(spans) - len(kept)
 
 
-def _propagate(a: "Analysis", spans: list[Span], th: dict[str, float], cfg: DecodeConfig) -> tuple[list[Span], int]:
-    """A brand (letters and digits, ≥ 4 characters, scored promo by the word scorer) flagged
-    once with a score of at least ``propagate_min`` is flagged at every other mention in the
-    document: the token model judges each mention by its neighbours, and a brand repeated in a
-    footer or a list has neutral ones."""
-    b = a.base
-    sure = sorted((s for s in spans if s.label == "promo" and s.score >= max(th["promo"], cfg.propagate_min)),
-                  key=lambda s: s.start)
-    if not sure or not len(b.toks):
-        return spans, 0
-    cand = [t for t in np.nonzero(a.tok_word_proba[:, PROMO] >= 0.5)[0]
-            if len(w := b.tok_norm[t]) >= 4 and any(c.isdigit() for c in w) and any(c.isalpha() for c in w)]
-    if not cand:
-        return spans, 0
-    sure_starts = [s.start for s in sure]
-    brands: dict[str, float] = {}
-    for t in cand:
-        ts, te = b.toks[t].tolist()
-        k = bisect.bisect_right(sure_starts, ts) - 1
-        if k >= 0 and te <= sure[k].end:
-            w = b.tok_norm[t]
-            brands[w] = max(brands.get(w, 0.0), sure[k].score)
-    if not brands:
-        return spans, 0
-    covered = sorted((s.start, s.end) for s in spans)
-    starts = [c[0] for c in covered]
-    extra = []
-    for t in cand:
-        w = b.tok_norm[t]
-        if w in brands:
-            ts, te = b.toks[t].tolist()
-            k = bisect.bisect_right(starts, ts) - 1
-            if k >= 0 and covered[k][1] > ts:
-                continue
-            extra.append(Span(ts, te, "promo", "inline_brand", brands[w], "propagate_brands"))
-    return spans + extra, len(extra)
-
-
-def framed_brands(a: "Analysis", brands: Sequence[Span], share: float = 0.6) -> np.ndarray:
-    """A sentence whose inline brand is the object that closes a clause goes whole: the brand
-    comes right after a word that takes it as object (``BRAND_FRAME_WORDS``: "seperti",
-    "melalui", "situs", ...), with nothing but space between, and is followed by punctuation
-    or the end of the unit ("... hiburan online seperti platform X, ..."); removing the brand
-    alone would leave "seperti platform ,". A brand slipped into a news sentence sits between
-    words that do not need it. Not in stories about gambling, where "diakses melalui situs X."
-    is journalism. At most ``takeover_max_tokens`` words. Returns a mask per unit."""
-    b, u = a.base, a.base.units
-    out = np.zeros(len(u), dtype=bool)
-    if not brands:
-        return out
-    text, starts, ends = u.text, b.toks[:, 0], b.toks[:, 1]
-    for s in brands:
-        i = int(np.searchsorted(starts, s.start))
-        if not 0 < i < len(starts):
-            continue
-        unit = int(b.tok_unit[i])
-        nxt = text[s.end:int(u.ends[unit])].lstrip()[:1] if unit >= 0 else "?"
-        if unit >= 0 and b.tok_unit[i - 1] == unit and not text[ends[i - 1]:starts[i]].strip() \
-                and b.tok_norm[i - 1] in BRAND_FRAME_WORDS and (nxt == "" or nxt in CLAUSE_END):
-            out[unit] = True
-    return out & ~gambling_story(a, share) if out.any() else out
-
-
-def _takeover_share() -> None:
+def _takeover_share(a: "Analysis", spans: list[Span], cfg: DecodeConfig, counts: dict[str, int]) -> list[Span]:
     """A short sentence (at most ``takeover_max_tokens`` words) at least ``takeover_share`` of
     whose words are inline promotion (brand, keywords) was written around the brand: the whole
     sentence goes, unless a span reaches outside it."""
-
-
-def _takeover(a: "Analysis", spans: list[Span], cfg: DecodeConfig, counts: dict[str, int]) -> list[Span]:
-    """Apply ``takeover_share`` and ``takeover_framed`` (whichever are on)."""
     b, u = a.base, a.base.units
     inline = [s for s in spans if s.label == "promo" and s.kind in ("inline_brand", "keyword_substitution")]
     if not inline:
@@ -663,20 +449,17 @@ def _takeover(a: "Analysis", spans: list[Span], cfg: DecodeConfig, counts: dict[
     in_unit = b.tok_unit >= 0
     ntok = np.bincount(b.tok_unit[in_unit], minlength=len(u))
     npro = np.bincount(b.tok_unit[promo_tok & in_unit], minlength=len(u))
-    by_share = (npro >= cfg.takeover_share * ntok) if cfg.on("takeover_share") else np.zeros(len(u), dtype=bool)
-    framed = framed_brands(a, [s for s in inline if s.kind == "inline_brand"], cfg.gambling_story_share) \
-        if cfg.on("takeover_framed") else np.zeros(len(u), dtype=bool)
+    by_share = npro >= cfg.takeover_share * ntok
     out = spans
-    for i in np.nonzero((npro > 0) & (ntok <= cfg.takeover_max_tokens) & (by_share | framed))[0].tolist():
+    for i in np.nonzero((npro > 0) & (ntok <= cfg.takeover_max_tokens) & by_share)[0].tolist():
         s0, e0 = int(u.starts[i]), int(u.ends[i])
         rest = [x for x in out if not (s0 <= x.start and x.end <= e0)]
         if any(x.start < e0 and s0 < x.end for x in rest):
             continue   # a span reaches outside the sentence: leave it as it is
         kind = _unit_kind(a, i, PROMO, whole_block=bool(u.whole[i]))
         score = max(x.score for x in out if s0 <= x.start and x.end <= e0)
-        step = "takeover_share" if by_share[i] else "takeover_framed"
-        counts[step] = counts.get(step, 0) + 1
-        out = sorted(rest + [Span(s0, e0, "promo", kind, score, step)], key=lambda x: x.start)
+        counts["takeover_share"] = counts.get("takeover_share", 0) + 1
+        out = sorted(rest + [Span(s0, e0, "promo", kind, score, "takeover_share")], key=lambda x: x.start)
     return out
 
 
@@ -742,10 +525,7 @@ def decode(model: Any, a: "Analysis", thresholds: dict[str, float] | None = None
         counts["promo_hysteresis"] = _promo_hysteresis(a, label, score, junk, cfg, by)
     if cfg.on("promo_blocks"):
         counts["promo_blocks"] = _promo_blocks(a, label, score, junk, cfg, by)
-    if cfg.on("keep_originals"):
-        counts["keep_originals"] = _keep_originals(a, label, junk)
-    rule_kind = _structural_furniture(model, a, label, score, junk, th, cfg, by, counts)
-    spans, whole = _unit_spans(a, label, score, junk, rule_kind, by)
+    spans, whole = _unit_spans(a, label, score, junk, by)
     counts["unit_spans"] = len(spans)
     # units whose start lies inside a unit-level span (spans are in document order)
     u = a.base.units
@@ -763,9 +543,8 @@ def decode(model: Any, a: "Analysis", thresholds: dict[str, float] | None = None
         spans, counts["follow_titles"] = _follow_titles(a, spans, cfg)
     if cfg.on("spaced_brands"):
         spans, counts["spaced_brands"] = _spaced_brands(a, th, covered_units, spans, cfg)
-    if cfg.on("propagate_brands"):
-        spans, counts["propagate_brands"] = _propagate(a, spans, th, cfg)
-    spans = _takeover(a, spans, cfg, counts)
+    if cfg.on("takeover_share"):
+        spans = _takeover_share(a, spans, cfg, counts)
     before = {(s.start, s.end) for s in spans}
     spans = attach_whitespace(text, spans, whole)
     counts["attach_whitespace"] = sum((s.start, s.end) not in before for s in spans)
@@ -782,5 +561,4 @@ _STEP_ORDER.update({s.name: i for i, s in enumerate(STEPS)})
 DEFAULT_CONFIG = DecodeConfig()
 
 __all__ = ["DecodeConfig", "DecodeResult", "Step", "STEPS", "STEP_NAMES", "RULES", "decode", "add_counts",
-           "STRUCTURE_RULES", "STRUCTURE_KINDS", "structure_hits", "datelines", "glued_markers", "gambling_story",
-           "framed_brands", "complete_phrase", "attach_whitespace", "merge_touching", "gambling_tokens"]
+           "gambling_story", "complete_phrase", "attach_whitespace", "merge_touching", "gambling_tokens"]

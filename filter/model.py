@@ -40,9 +40,8 @@ from filter.features import (
     BULLET_RE, CLASSES, CODE_RE, DATE_LINE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
     l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
 )
-from filter.decode import (  # noqa: F401 - decode helpers re-exported for training and older callers
-    BOILER, PROMO, STRUCTURE_KINDS, STRUCTURE_RULES, DecodeConfig, add_counts, attach_whitespace, datelines,
-    framed_brands, gambling_story, glued_markers, merge_touching, structure_hits,
+from filter.decode import (  # noqa: F401 - decode helpers re-exported for older callers
+    BOILER, PROMO, DecodeConfig, add_counts, attach_whitespace, gambling_story, merge_touching,
 )
 from filter.decode import decode as decode_steps
 from filter.decode import gambling_tokens as _gambling_tokens

@@ -46,8 +46,8 @@ def _texts(text, spans):
 
 def test_config_switches_validate_and_round_trip():
     assert DecodeConfig.from_dict(None) == DecodeConfig() == DecodeConfig.from_dict({})
-    cfg = DecodeConfig(promo_extend=0.2, off=("takeover_share", "dateline", "dateline"))
-    assert cfg.off == ("dateline", "takeover_share") and not cfg.on("dateline") and cfg.on("promo_blocks")
+    cfg = DecodeConfig(promo_extend=0.2, off=("takeover_share", "follow_titles", "follow_titles"))
+    assert cfg.off == ("follow_titles", "takeover_share") and not cfg.on("follow_titles") and cfg.on("promo_blocks")
     assert DecodeConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
     with pytest.raises(ValueError, match="unknown decode step"):
         DecodeConfig(off=("no_such_step",))
@@ -69,14 +69,14 @@ def test_config_is_stored_beside_the_thresholds_and_read_back(tmp_path):
 
     m = Tiny()
     m.thresholds = {"promo": 0.5, "boilerplate": 0.6}
-    m.decode_config_ = DecodeConfig(title_min=0.2, off=("propagate_brands",))
+    m.decode_config_ = DecodeConfig(title_min=0.2, off=("spaced_brands",))
     path = tmp_path / "m.joblib"
     save_model(m, path, {})
-    assert read_meta(path)["decode_config"]["off"] == ["propagate_brands"]
+    assert read_meta(path)["decode_config"]["off"] == ["spaced_brands"]
     meta = read_meta(path)
     meta["decode_config"]["title_min"] = 0.3                       # the metadata is authoritative
     path.with_suffix(".json").write_text(json.dumps(meta))
-    assert load_model(path).decode_config_ == DecodeConfig(title_min=0.3, off=("propagate_brands",))
+    assert load_model(path).decode_config_ == DecodeConfig(title_min=0.3, off=("spaced_brands",))
     del meta["decode_config"]                                     # an older artifact: the pickled (or default) config
     path.with_suffix(".json").write_text(json.dumps(meta))
     assert load_model(path).decode_config_.title_min == 0.2
@@ -124,44 +124,7 @@ def test_promo_blocks_switch_and_counter(model):
 
 
 @needs_model
-def test_keep_originals_switch_and_counter(model):
-    title = "Harga cabai naik tajam di pasar induk"
-    text = f"EKONOMI\n{title}\nPedagang mengeluhkan pasokan yang seret.\n{title}\nIsi berita di sini."
-    a = model.analyze(text)
-    a.cand, a.cand_proba = a.cand[:0], a.cand_proba[:0]
-    a.unit_proba[:] = [1.0, 0.0, 0.0]
-    a.unit_proba[1] = a.unit_proba[3] = [0.0, 0.0, 1.0]
-    on = decode(model, a)
-    assert _texts(text, on.spans) == [title] and on.counts["keep_originals"] == 1
-    off = decode(model, a, config=OFF("keep_originals"))
-    assert _texts(text, off.spans) == [title, title] and "keep_originals" not in off.counts
-
-
-@needs_model
-def test_structural_rule_switch_and_counter(model, monkeypatch):
-    text = ("NASIONAL\nWarga Sukamaju Gotong Royong Bersihkan Saluran Air\n"
-            "Warga membersihkan saluran air di Jalan Melati, Sukamaju, pada Minggu pagi. / Dok. Humas\n"
-            "14 Maret 2025\n\nRatusan warga Kelurahan Sukamaju bergotong royong membersihkan saluran air yang "
-            "tersumbat sampah. Kegiatan ini digelar menjelang musim hujan agar banjir tidak kembali merendam "
-            "permukiman warga.\n")
-    a = model.analyze(text)
-    u = a.base.units
-    i = [k for k in range(len(u)) if text[u.starts[k]:u.ends[k]] == "14 Maret 2025"][0]
-    a.cand, a.cand_proba = a.cand[:0], a.cand_proba[:0]
-    a.unit_proba[:] = [1.0, 0.0, 0.0]
-    a.unit_proba1[:] = [1.0, 0.0, 0.0]
-    a.unit_proba1[i] = [0.2, 0.0, 0.8]
-    monkeypatch.setattr(model, "structure_", {"dateline": {"score": 0.97}, "glued_marker": {"score": 0.97}},
-                        raising=False)
-    on = decode(model, a)
-    assert [(text[s.start:s.end], s.step) for s in on.spans] == [("14 Maret 2025", "dateline")]
-    assert on.counts["dateline"] == 1
-    off = decode(model, a, config=OFF("dateline"))
-    assert off.spans == [] and "dateline" not in off.counts
-
-
-@needs_model
-def test_takeover_switches_and_counters(model):
+def test_takeover_share_switch_and_counter(model):
     promo = "Yuk main di GACORJP88 biar cuan maxwin!"
     text = NEWS.replace("Perbaikan ditargetkan", promo + " Perbaikan ditargetkan")
     a = model.analyze(text)
@@ -173,34 +136,6 @@ def test_takeover_switches_and_counters(model):
     assert on.spans[0].step == "takeover_share"
     off = decode(model, a, config=OFF("takeover_share"))
     assert len(off.spans) >= 2 and "takeover_share" not in off.counts
-    # framed: the brand closes a clause after a frame word
-    lead = "Harga beras di pasar induk naik dua ribu rupiah per kilogram pekan ini."
-    sentence = "Di tengah ramainya hiburan daring seperti platform ZETA777, harga pangan tetap jadi perhatian."
-    text = f"{lead}\n{sentence} Pedagang berharap pasokan segera pulih."
-    a = model.analyze(text)
-    brand = [i for i, w in enumerate(a.base.tok_norm) if w == "zeta777"]
-    a.unit_proba[:] = [1.0, 0.0, 0.0]
-    a.cand, a.cand_proba = np.array(brand), np.array([[0.0, 0.99, 0.01]], np.float32)
-    on = decode(model, a)
-    assert _texts(text, on.spans) == [sentence] and on.counts["takeover_framed"] == 1
-    assert on.spans[0].step == "takeover_framed"
-    off = decode(model, a, config=OFF("takeover_framed"))
-    assert _texts(text, off.spans) == ["ZETA777"] and "takeover_framed" not in off.counts
-
-
-@needs_model
-def test_numbers_only_switch_and_counter(model):
-    text = NEWS.replace("dalam dua pekan", "dalam 2 pekan dengan biaya 5,8 miliar")
-    a = model.analyze(text)
-    digits = np.array([i for i, w in enumerate(a.base.tok_norm) if w.isdigit()])
-    a.unit_proba[:] = [1.0, 0.0, 0.0]
-    a.cand = digits
-    a.cand_proba = np.tile(np.float32([0.0, 0.99, 0.0]), (len(digits), 1))
-    on = decode(model, a)
-    assert on.spans == [] and on.counts["numbers_only"] >= 2
-    off = decode(model, a, config=OFF("numbers_only"))
-    assert off.spans and all(s.step.startswith("token_runs") or s.step.startswith("takeover") for s in off.spans)
-    assert "numbers_only" not in off.counts
 
 
 @needs_model
@@ -218,24 +153,6 @@ def test_gambling_story_switch_and_counter(model):
     assert on.spans == [] and on.counts["gambling_story"] == 1
     off = decode(model, a, config=OFF("takeover_share", "gambling_story"))
     assert _texts(text, off.spans) == ["situs slot"] and "gambling_story" not in off.counts
-
-
-@needs_model
-def test_glued_furniture_minimums_switches_and_counters(model):
-    # a one-word furniture run in a long sentence: dropped by the two-word minimum; a furniture
-    # run in a short line: not even a candidate run under the glued-unit minimum
-    text = NEWS.replace("dari APBD perubahan.", "dari APBD perubahan yang disetujui dewan kota pada sidang paripurna.")
-    a = model.analyze(text)
-    a.unit_proba[:] = [1.0, 0.0, 0.0]
-    i = a.base.tok_norm.index("anggaran")
-    j = a.base.tok_norm.index("rusak")         # in the short headline
-    a.cand = np.array(sorted([i, j]))
-    a.cand_proba = np.tile(np.float32([0.0, 0.0, 0.99]), (2, 1))
-    on = decode(model, a)
-    assert on.spans == [] and on.counts["glued_two_words"] == 1 and on.counts["glued_unit_min"] == 1
-    off = decode(model, a, config=OFF("glued_two_words", "glued_unit_min"))
-    assert _texts(text, off.spans) == ["Rusak", "anggaran"]
-    assert "glued_two_words" not in off.counts and "glued_unit_min" not in off.counts
 
 
 # ---------------------------------------------------------------- provenance and counts on real text
@@ -256,12 +173,60 @@ def test_every_span_names_a_real_step_and_counts_add_up(model):
     for a in model.analyze_many(texts):
         add_counts(total, decode(model, a).counts)
     assert total == counts
-    fired = [r for r in RULES if counts.get(r)]
-    assert fired
-    analyses = model.analyze_many(texts)
-    for rule in fired:   # a rule switched off counts nothing
-        off = [decode(model, a, config=OFF(rule)).counts for a in analyses]
-        assert not any(rule in x for x in off), rule
+
+
+@needs_model
+def test_follow_titles_switch_and_counter(model):
+    link = "Baca juga: Harga Cabai di Pasar Induk Turun Tajam Jelang Lebaran"
+    text = NEWS.replace("Perbaikan ditargetkan selesai dalam dua pekan.",
+                        link + " Pekerjaan dimulai sejak pagi dan melibatkan puluhan pekerja dinas.")
+    probs = {"baca": 0.99, "juga": 0.99, "harga": 0.95, "cabai": 0.9, "di": 0.3, "pasar": 0.3, "induk": 0.2,
+             "turun": 0.12, "tajam": 0.4, "jelang": 0.3, "lebaran": 0.2, "pekerjaan": 0.3, "dimulai": 0.2}
+    a = model.analyze(text)
+    a.unit_proba[:] = [1.0, 0.0, 0.0]
+    a.cand = np.arange(len(a.base.toks))
+    a.cand_proba = np.tile(np.float32([1.0, 0.0, 0.0]), (len(a.cand), 1))
+    for i, w in enumerate(a.base.tok_norm):
+        if w in probs:
+            a.cand_proba[i] = [1 - probs[w], 0.0, probs[w]]
+    a.tok_word_proba = a.tok_word_proba.copy()
+    a.tok_word_proba[[i for i, w in enumerate(a.base.tok_norm) if w == "baca"], 2] = 1.0
+    on = decode(model, a)
+    assert [(text[s.start:s.end].strip(), s.step) for s in on.spans] == [(link, "follow_titles")]
+    assert on.counts["follow_titles"] == 1
+    off = decode(model, a, config=OFF("follow_titles"))
+    assert _texts(text, off.spans) == ["Baca juga: Harga Cabai"] and "follow_titles" not in off.counts
+
+
+@needs_model
+def test_complete_phrase_switch_and_counter(model, monkeypatch):
+    text = NEWS.replace("berasal dari APBD", "berasal dari jackpot progresif APBD")
+    a = model.analyze(text)
+    a.unit_proba[:] = [1.0, 0.0, 0.0]
+    j = a.base.tok_norm.index("jackpot")
+    a.cand, a.cand_proba = np.array([j]), np.float32([[0.0, 0.99, 0.0]])
+    monkeypatch.setattr(model, "phrases_", frozenset({("jackpot", "progresif")}), raising=False)
+    cfg = OFF("takeover_share")
+    on = decode(model, a, config=cfg)
+    assert [(text[s.start:s.end].strip(), s.step) for s in on.spans] == [("jackpot progresif", "complete_phrase")]
+    assert on.counts["complete_phrase"] == 1
+    off = decode(model, a, config=OFF("takeover_share", "complete_phrase"))
+    assert _texts(text, off.spans) == ["jackpot"] and "complete_phrase" not in off.counts
+
+
+@needs_model
+def test_spaced_brands_switch_and_counter(model):
+    text = NEWS.replace("mengatakan anggaran", "mengatakan, main di G A C O R J P 8 8 sekarang, anggaran")
+    a = model.analyze(text)
+    assert a.base.spaced
+    a.unit_proba[:] = [1.0, 0.0, 0.0]
+    a.cand, a.cand_proba = a.cand[:0], a.cand_proba[:0]
+    a.spaced_promo = [0.99] * len(a.base.spaced)
+    on = decode(model, a, config=OFF("takeover_share"))   # nine of the sentence's words: it would go whole
+    assert [(text[s.start:s.end].strip(), s.step) for s in on.spans] == [("G A C O R J P 8 8", "spaced_brands")]
+    assert on.counts["spaced_brands"] == 1
+    off = decode(model, a, config=OFF("takeover_share", "spaced_brands"))
+    assert off.spans == [] and "spaced_brands" not in off.counts
 
 
 @needs_model

@@ -66,7 +66,6 @@ def train(
     meta["evaluation"] = va_eval
     meta["thresholds"] = {k: float(v) for k, v in model.thresholds.items()}
     model.thresholds = meta["thresholds"]
-    meta["structure"] = getattr(model, "structure_", {})
     for g in gold:
         from filter.evaluation.metrics import read_gold
 
