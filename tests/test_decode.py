@@ -11,17 +11,12 @@ import pytest
 
 from filter.cleaner import DEFAULT_MODEL
 from filter.decode import RULES, STEP_NAMES, STEPS, DecodeConfig, decode
+from test_model import NEWS as MODEL_NEWS
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_model = pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="no bundled model")
 
-NEWS = (
-    "Pemerintah Kota Sukamaju Perbaiki Jalan Rusak\n"
-    "SUKAMAJU - Pemerintah Kota Sukamaju mulai memperbaiki ruas jalan yang rusak di pusat kota, "
-    "Senin (12/5/2025). Perbaikan ditargetkan selesai dalam dua pekan.\n"
-    "Kepala Dinas Pekerjaan Umum, Andi Wijaya, mengatakan anggaran perbaikan berasal dari APBD "
-    "perubahan. \"Kami minta warga bersabar selama pengerjaan,\" ujarnya.\n"
-)
+NEWS = MODEL_NEWS.replace("Baca juga: Harga Cabai di Pasar Induk Turun Tajam\n", "")   # no furniture line
 
 
 class Tiny:
