@@ -269,3 +269,33 @@ def test_ablation_deltas_are_off_minus_on():
     text = format_ablation(back)
     assert "promo_blocks" in text and "-0.0100" in text and "-0.500" in text
     assert "| promo_blocks |" in format_ablation(back, markdown=True)
+
+
+def test_inspect_and_review_show_the_step():
+    from filter.cli.clean import render_marked
+    from filter.evaluation.review import doc_segments
+    from filter.spans import Span
+
+    text = "Berita hari ini. Daftar GACOR88 sekarang."
+    span = Span(17, len(text), "promo", "promo_sentence", 0.9, "takeover_share")
+    assert "@takeover_share" in render_marked(text, [span], ("promo",), color=False)
+    titles = [r.title for r in doc_segments(text, [span])]
+    assert any("step takeover_share" in t for t in titles), titles
+    assert Span.from_dict(span.to_dict()) == span and Span.from_dict({"start": 0, "end": 1, "label": "promo"}).step == ""
+
+
+@needs_model
+def test_clean_summary_counts_spans_per_step(tmp_path):
+    from typer.testing import CliRunner
+
+    from filter.cli import app
+
+    src = tmp_path / "in.txt"
+    src.write_text(NEWS + "Daftar sekarang di situs GACOR88, bonus 100% untuk deposit pertama!\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["clean", str(src), "-o", str(tmp_path / "out.jsonl")])
+    assert res.exit_code == 0, res.output
+    rec = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
+    steps = [s["step"] for s in rec["spans"]]
+    assert steps and set(steps) <= set(STEP_NAMES)
+    line = [x for x in res.stderr.splitlines() if "spans by decode step" in x]
+    assert line and all(f"{s} {steps.count(s)}" in line[0] for s in set(steps)), res.stderr
