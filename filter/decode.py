@@ -73,8 +73,10 @@ class DecodeConfig:
     Model hyper-parameters (candidate selection, marker distances) live in ``filter.model``."""
 
     promo_extend: float = 0.1          # hysteresis: a neighbour joins a promo sentence from this promo p
+    #                                    (chosen on validation: 0.2/0.1/0.05 gave junk F1 0.8803/0.8807/0.8798)
     promo_block_share: float = 0.5     # a line with more than this share of promo sentences ...
-    promo_block_min: int = 4           # ... and at least this many is promotion throughout
+    promo_block_min: int = 4           # ... and at least this many is promotion throughout (chosen on
+    #                                    validation: off/(0.5, 3)/(0.5, 4) gave junk F1 0.9065/0.9057/0.9067)
     gambling_story_share: float = 0.6  # share of other content units with gambling words: a gambling story
     title_marker_min: float = 0.9      # a glued headline follows a word scoring at least this boilerplate
     title_max_tokens: int = 25         # ... and continues at most this many tokens after it
@@ -250,7 +252,7 @@ def gambling_story(a: "Analysis", share: float = 0.6) -> np.ndarray:
     token run in such a story is dropped unless it holds a digit or a brand-like word. A
     story is about gambling when at least ``gambling_story_share`` of the document's *other
     content* units (stage-2 content ≥ 0.5) hold a gambling word (promo lexicon, scoring promo
-    ≥ 0.5, or gambling journalism: "perjudian", "taruhan", "kasino"). Returns a mask per unit."""
+    ≥ 0.5, or gambling journalism: "perjudian", "taruhan", "kasino")."""
     b = a.base
     n = len(b.units)
     ok = b.tok_unit >= 0
