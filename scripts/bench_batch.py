@@ -227,7 +227,7 @@ def memory(args: argparse.Namespace) -> None:
             for w in args.worker_list:
                 args.workers_now = w
                 r = child(args, "--_cli", "--input", str(src), "--output", str(Path(tmp) / f"out-{size}-{w}.jsonl"))
-                worker = f", worker {r['rss_worker']:.0f} MB" if w != "1" else ""
+                worker = f", worker {r['rss_worker']:.0f} MB" if r['rss_worker'] > 0 else ""
                 print(f"{size:>7} docs ({mb:6.1f} MB) workers={w}: peak RSS main {r['rss']:.0f} MB{worker}, "
                       f"{r['secs']:.1f} s, {size / r['secs']:.0f} docs/s, exit {r['code']}")
 
