@@ -302,3 +302,26 @@ def test_unterminated_json_string_is_reported_as_such(tmp_path):
     recs = list(read_records([p]))
     assert "Unterminated string" in recs[0].error and "control character" not in recs[0].error
     assert recs[1].text == "baik"
+
+
+class DyingModel:
+    """Kills its own process on a text containing "MATI" (a worker lost to the OOM killer)."""
+
+    version = "dying-1"
+    thresholds = {"promo": 0.5, "boilerplate": 0.5}
+
+    def predict_spans(self, text: str) -> list:
+        if "MATI" in text:
+            os._exit(9)
+        return []
+
+
+def test_a_dead_worker_is_one_error_line_and_the_partial_output_is_kept(tmp_path, monkeypatch):
+    from filter.cleaner import Cleaner
+
+    monkeypatch.setattr(clean_cli, "load_cleaner", lambda model=None, **policy: Cleaner(DyingModel(), Policy(**policy)))
+    rows = [{"id": i, "text": f"berita {i}"} for i in range(40)] + [{"id": 40, "text": "MATI"}]
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    res = run("clean", src, "-o", tmp_path / "out.jsonl", "-j", 2, "--chunksize", 4)
+    _one_line_error(res, contains="a worker process died")
+    assert not (tmp_path / "out.jsonl").exists()
