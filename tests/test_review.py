@@ -90,7 +90,9 @@ def test_review_docs_gold_detection_and_summary():
     recs = [{"id": "dev-T-001", "text": "satu dua tiga", "outlet": "koran",
              "spans": [{"start": 5, "end": 8, "label": "promo", "kind": "k"}]},
             {"id": "dev-T-002", "text": None, "error": "missing text"}]
-    docs = review_docs(recs, [[Span(0, 4, "promo", "k", 0.9)], []])
+    # gold is never guessed from an unscored spans field
+    assert review_docs(recs, [[Span(0, 4, "promo", "k", 0.9)], []])[0].gold is None
+    docs = review_docs(recs, [[Span(0, 4, "promo", "k", 0.9)], []], gold=True)
     assert docs[0].gold is not None and docs[0].meta["outlet"] == "koran"
     assert docs[1].error == "missing text"
     page = review_html(docs, page_size=1)
