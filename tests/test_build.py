@@ -13,6 +13,7 @@ from filter.training.build import (DATA_DIR, GoldExcluder, build_dataset, check_
 from filter.cli import app
 from filter.training.corpus import Article, load_articles, normalize_text, normalize_url
 from filter.training.weak import weak_label
+from filter.training.web import WEB_ORIGINS
 from filter.training.promo import Brand, PromoBank, PromoText, load_templates
 
 # Invented brands, comments and keywords (the real bank takes ~10 s to load).
@@ -136,11 +137,15 @@ def test_build_is_deterministic_and_parallel_merge_is_ordered(corpus_dir, shared
     assert len(recs) == st.docs == sum(sum(v.values()) for v in st.counts.values())
     for r in recs:
         check_record(r)
-    train_outlets = {r["outlet"] for r in recs if r["split"] == "train"}
-    valid_outlets = {r["outlet"] for r in recs if r["split"] == "valid"}
+    web = [r for r in recs if r["origin"] in WEB_ORIGINS and r["origin"] != "short"]
+    news = [r for r in recs if r["origin"] not in WEB_ORIGINS or r["origin"] == "short"]
+    train_outlets = {r["outlet"] for r in news if r["split"] == "train"}
+    valid_outlets = {r["outlet"] for r in news if r["split"] == "valid"}
     assert valid_outlets == set(st.valid_outlets) and not train_outlets & valid_outlets
+    # web material: whole hosts on one side
+    assert web and not {r["outlet"] for r in web if r["split"] == "train"} & {r["outlet"] for r in web if r["split"] == "valid"}
     origins = {r["origin"] for r in recs}
-    assert {"natural", "injected"} <= origins
+    assert {"natural", "injected", "short", "web_news", "web_promo"} <= origins
     inj = [r for r in recs if r["origin"] == "injected"]
     assert all(len(r["forms"]) == len(r["obfuscation"]) == len(r["brands"]) >= 1 for r in inj)
     # natural (weak-label) boilerplate keeps its place in the injected copy, in order; synthetic
