@@ -331,6 +331,10 @@ def inspect(
     head = (f"id {rec.id} · model {result.model_version} · "
             + ", ".join(f"{counts.get(k, 0)} {k}" for k in LABELS)
             + f" · junk {result.junk_ratio:.1%}")
+    if result.doc_label:
+        head += f" · page {result.doc_label} {result.doc_score:.2f}"
+    if result.language:
+        head += f" · language {result.language}"
     if rec.warning:
         head += f" · warning: {rec.warning}"
     typer.echo(typer.style(head, bold=True) if color else head)

@@ -59,6 +59,7 @@ def review_command(
     scored = has_scores(records)
     is_gold = gold if gold is not None else (not scored and any("spans" in r for r in records))
     subtitle = ""
+    doc_fields: list[dict] | None = None
     if baseline or model is not None or not scored or is_gold:
         readable = [r for r in records if isinstance(r.get("text"), str)]
         cleaner = None
@@ -75,6 +76,8 @@ def review_command(
 
                 subtitle = f"model {cleaner.version}"
                 spans = detect_all(cleaner, readable)
+                fields = iter(cleaner.document_fields([r["text"] for r in readable]))
+                doc_fields = [next(fields) if isinstance(r.get("text"), str) else {} for r in records]
         except Exception as exc:  # noqa: BLE001
             raise fail(f"prediction failed: {type(exc).__name__}: {exc}")
         it = iter(spans)
@@ -83,7 +86,7 @@ def review_command(
         predicted = None
         subtitle = "spans from the input"
     try:
-        docs = review_docs(records, predicted, gold=is_gold)
+        docs = review_docs(records, predicted, gold=is_gold, doc_fields=doc_fields)
     except ValueError as exc:
         raise fail(f"bad gold spans: {exc}")
     if is_gold:

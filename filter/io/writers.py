@@ -38,10 +38,12 @@ def output_record(rec: Record, result: CleanResult | None, error: str | None = N
         out["cleaned"] = result.cleaned
         out["spans"] = [s.to_dict() for s in result.spans]
         out.update(result.quality())
+        out.update(result.doc_fields())
         out["model_version"] = result.model_version
     else:
         out.update({"cleaned": None, "spans": [], "junk_ratio": None, "promo_ratio": None,
-                    "boilerplate_ratio": None, "model_version": result.model_version if result else model_version})
+                    "boilerplate_ratio": None, "doc_label": None, "doc_score": None, "language": None,
+                    "model_version": result.model_version if result else model_version})
     if error is not None:
         out["error"] = error
         if rec.text is not None:
@@ -104,6 +106,9 @@ def _cell(v: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- writers
+
+_FLOAT_KEYS = frozenset({"junk_ratio", "promo_ratio", "boilerplate_ratio", "doc_score"})
+
 
 def partial_path(final: Path) -> Path:
     """Where a run writes before moving its output into place: ``.NAME.partial`` beside it."""
@@ -244,7 +249,7 @@ class _TableWriter(Writer):
             for k, v in r.items():
                 if k == "spans":
                     row[k] = json.dumps(v, ensure_ascii=False)
-                elif k in ("junk_ratio", "promo_ratio", "boilerplate_ratio"):
+                elif k in _FLOAT_KEYS:
                     row[k] = v
                 elif k in row:
                     row[k] = _cell(v)
@@ -385,8 +390,7 @@ class ParquetWriter(_TableWriter):
     def _make_schema(self) -> Any:
         import pyarrow as pa
 
-        floats = {"junk_ratio", "promo_ratio", "boilerplate_ratio"}
-        return pa.schema([(c, pa.float64() if c in floats else pa.string()) for c in self.columns or []])
+        return pa.schema([(c, pa.float64() if c in _FLOAT_KEYS else pa.string()) for c in self.columns or []])
 
     def _flush(self, rows: list[dict[str, Any]]) -> None:
         import pyarrow as pa
