@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from filter.spans import Span
 
 __all__ = ["CLASSES", "DocModel", "DocVerdict", "DocModelError", "doc_tokens", "load_doc_model",
-           "DEFAULT_DOC_MODEL", "N_DENSE", "promo_page_spans"]
+           "DEFAULT_DOC_MODEL", "N_DENSE", "promo_page_spans",
+           "line_shares", "LINE_FEATURES"]
 
 CLASSES = ("ordinary", "gambling_news", "promo")
 DEFAULT_DOC_MODEL = Path(__file__).resolve().parent.parent / "models" / "filter-doc.npz"
@@ -130,14 +131,54 @@ def hashed_features(tokens: Sequence[str], n_hash: int) -> tuple[np.ndarray, np.
     return uniq, vals
 
 
+LINE_FEATURES = ("promo_line_share", "clear_line_share")
+_MIN_LINE_TOKENS = 4
+
+
+def line_shares(text: str, coef: np.ndarray, intercept: np.ndarray, n_hash: int, promo_col: int,
+                max_chars: int = 20000) -> np.ndarray:
+    """Shares of the page (characters of lines with ≥ 4 words) that the hashed linear model,
+    applied line by line, reads as promotion (P ≥ 0.5) and as clearly not promotion (P < 0.1).
+
+    A promotion page is promotion in most of its lines; a page with a promo paragraph slipped
+    in is not, however promotional its bag of words looks. One vectorised pass over all lines.
+    """
+    lines = [_TOKEN.findall(ln) for ln in normalize(text[:max_chars]).split("\n")]
+    lines = [t for t in lines if len(t) >= _MIN_LINE_TOKENS]
+    if not lines:
+        return np.zeros(len(LINE_FEATURES))
+    tokens = [t for ln in lines for t in ln]
+    sizes = np.array([len(ln) for ln in lines])
+    line_of = np.repeat(np.arange(len(lines)), sizes)
+    hs = np.fromiter((_hash(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    brand = np.fromiter((_is_brand(t) for t in tokens), dtype=bool, count=len(tokens))
+    bh = np.where(brand, _hash(_BRAND), hs)
+    same = line_of[:-1] == line_of[1:]
+    cols = np.concatenate([hs, bh[brand], ((bh[:-1] * 1_000_003 + bh[1:] + _BIGRAM_SALT) & 0x7FFFFFFF)[same]]) % n_hash
+    lid = np.concatenate([line_of, line_of[brand], line_of[:-1][same]])
+    uniq, counts = np.unique(lid * n_hash + cols, return_counts=True)
+    ul, uc = uniq // n_hash, uniq % n_hash
+    vals = np.log1p(counts.astype(np.float64))
+    vals /= np.sqrt(np.bincount(ul, vals * vals, minlength=len(lines)))[ul]
+    z = np.stack([np.bincount(ul, vals * coef[uc, j], minlength=len(lines)) for j in range(coef.shape[1])], axis=1)
+    z += intercept
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p_promo = p[:, promo_col] / p.sum(axis=1)
+    w = sizes / sizes.sum()
+    return np.array([w[p_promo >= 0.5].sum(), w[p_promo < 0.1].sum()])
+
+
 @dataclass
 class DocModel:
     """A fitted document classifier as plain arrays (see the module docstring).
 
     ``coef`` has one row per hashed feature followed by the dense features, one column per
-    class; ``temperature`` divides the logits before the softmax; a document is ``promo``
-    when its promotion probability reaches ``promo_threshold``, else the likelier of the
-    other two classes.
+    class. With ``stack_coef`` (stacked second stage, fitted on out-of-fold first-stage
+    outputs), the final logits are ``[first-stage logits, line_shares] @ stack_coef +
+    stack_intercept``. ``temperature`` divides the logits before the softmax; a document is
+    ``promo`` when its promotion probability reaches ``promo_threshold``, else the likelier of
+    the other two classes.
     """
 
     coef: np.ndarray
@@ -149,6 +190,8 @@ class DocModel:
     classes: tuple[str, ...] = CLASSES
     version: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    stack_coef: np.ndarray | None = None
+    stack_intercept: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.coef = np.ascontiguousarray(self.coef, dtype=np.float32)
@@ -164,7 +207,12 @@ class DocModel:
             cols, vals = hashed_features(toks, self.n_hash)
             z = vals.astype(np.float32) @ self.coef[cols] if len(cols) else np.zeros(len(self.classes), np.float32)
             z = z.astype(np.float64) + dense_features(text, self.max_chars) @ self.coef[self.n_hash:]
-            rows.append(z + self.intercept)
+            z = z + self.intercept
+            if self.stack_coef is not None:
+                f = line_shares(text, self.coef, self.intercept, self.n_hash, self.classes.index("promo"),
+                                self.max_chars)
+                z = np.concatenate([z, f]) @ self.stack_coef + self.stack_intercept
+            rows.append(z)
         return np.asarray(rows, dtype=np.float64).reshape(-1, len(self.classes))
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
@@ -211,10 +259,12 @@ class DocModel:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, coef=self.coef, intercept=self.intercept)
+            stack = {} if self.stack_coef is None else {"stack_coef": self.stack_coef,
+                                                         "stack_intercept": self.stack_intercept}
+            np.savez_compressed(fh, coef=self.coef, intercept=self.intercept, **stack)
         os.replace(tmp, path)
         meta = {"version": self.version, "classes": list(self.classes), "n_hash": self.n_hash,
-                "dense": list(_DENSE_NAMES), "temperature": self.temperature,
+                "dense": list(_DENSE_NAMES), "line_features": list(LINE_FEATURES), "temperature": self.temperature,
                 "promo_threshold": self.promo_threshold, "max_chars": self.max_chars, **self.meta,
                 "artifact": {"file": path.name, "bytes": path.stat().st_size, "sha256": _sha256(path)}}
         path.with_suffix(".json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -239,11 +289,15 @@ def load_doc_model(path: str | os.PathLike = DEFAULT_DOC_MODEL) -> DocModel:
         raise DocModelError(f"document model {path} does not match its metadata checksum; refusing to load it")
     with np.load(path, allow_pickle=False) as data:
         coef, intercept = data["coef"], data["intercept"]
-    known = {"version", "classes", "n_hash", "dense", "temperature", "promo_threshold", "max_chars", "artifact"}
+        stack_coef = data["stack_coef"] if "stack_coef" in data.files else None
+        stack_intercept = data["stack_intercept"] if "stack_intercept" in data.files else None
+    known = {"version", "classes", "n_hash", "dense", "line_features", "temperature", "promo_threshold",
+             "max_chars", "artifact"}
     return DocModel(coef=coef, intercept=intercept, n_hash=int(meta["n_hash"]),
                     temperature=float(meta["temperature"]), promo_threshold=float(meta["promo_threshold"]),
                     max_chars=int(meta["max_chars"]), classes=tuple(meta["classes"]),
-                    version=str(meta.get("version", "")), meta={k: v for k, v in meta.items() if k not in known})
+                    version=str(meta.get("version", "")), meta={k: v for k, v in meta.items() if k not in known},
+                    stack_coef=stack_coef, stack_intercept=stack_intercept)
 
 
 def promo_page_spans(text: str, spans: Sequence["Span"], score: float, kind: str = "promo_page") -> list["Span"]:

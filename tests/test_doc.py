@@ -290,3 +290,53 @@ def test_review_page_shows_the_document_label():
                          "doc_score": 0.97, "language": "id"}])
     assert docs[0].meta["page"] == "promo 0.97" and docs[0].meta["language"] == "id"
     assert "promo 0.97" in review_html(docs) and 'value="promo_page"' in review_html(docs)
+
+
+def test_line_shares_separate_promo_pages_from_pages_with_one_promo_line():
+    from filter.doc import _hash, line_shares
+
+    n_hash = 1 << 12
+    coef = np.zeros((n_hash + N_DENSE, 3))
+    for w in ("slot", "gacor", "daftar", "bonus", "maxwin", "deposit"):
+        coef[_hash(w) % n_hash, CLASSES.index("promo")] = 4.0
+    for w in ("warga", "pemerintah", "kabupaten", "rapat", "dinas", "desa"):
+        coef[_hash(w) % n_hash, CLASSES.index("ordinary")] = 4.0
+    args = (coef, np.zeros(3), n_hash, CLASSES.index("promo"))
+    promo = "Daftar slot gacor sekarang juga bonus maxwin.\nDeposit slot gacor tanpa potongan bonus.\n"
+    news = "Pemerintah kabupaten menggelar rapat dengan warga desa.\nDinas kabupaten mengundang warga desa.\n"
+    assert line_shares(promo * 3, *args)[0] == 1.0
+    shares = line_shares(news * 3 + "Daftar slot gacor sekarang juga bonus maxwin.", *args)
+    assert 0.1 < shares[0] < 0.2 and shares[1] > 0.8
+    assert np.array_equal(line_shares("", *args), np.zeros(2))
+    assert np.array_equal(line_shares("dua kata\nsatu", *args), np.zeros(2))  # lines under 4 words
+
+
+def test_stacked_fit_saves_and_loads_its_second_stage(tmp_path):
+    from filter.training.docs import fit_doc_model
+
+    model, report = fit_doc_model(_examples(90, 2), n_hash=1 << 12, n_folds=3, stack=True)
+    assert model.stack_coef.shape == (5, 3) and report.validation["all"]["accuracy"] >= 0.9
+    model.save(tmp_path / "s.npz")
+    back = load_doc_model(tmp_path / "s.npz")
+    texts = [_doc(k, random.Random(4)) for k in CLASSES]
+    assert np.allclose(back.predict_proba(texts), model.predict_proba(texts))
+
+
+def test_bundled_doc_model_loads_and_reads_a_promo_text():
+    from filter.doc import DEFAULT_DOC_MODEL
+
+    m = load_doc_model(DEFAULT_DOC_MODEL)
+    p = m.predict_proba(["Daftar slot gacor Gacor77 bonus new member 100 deposit pulsa.\nLink alternatif "
+                         "resmi, RTP live tertinggi, pola maxwin malam ini."])
+    assert p[0, CLASSES.index("promo")] > 0.5
+
+
+def test_clean_summary_counts_page_labels_and_foreign_pages():
+    from filter.cli.clean import Summary
+    from filter.io import Record
+
+    s = Summary()
+    s.add(Record(1, "a", "x"), CleanResult("x", "", [], "v", doc_label="promo", doc_score=0.9, language="id"), None)
+    s.add(Record(2, "b", "y"), CleanResult("y", "y", [], "v", doc_label="ordinary", doc_score=0.8, language="en"), None)
+    assert s.pages == {"promo": 1, "ordinary": 1, "not Indonesian": 1}
+    assert "pages: not Indonesian 1, ordinary 1, promo 1" in s.line()

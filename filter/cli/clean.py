@@ -68,6 +68,7 @@ class Summary:
     chars: int = 0
     bytes: int = 0
     spans: Counter = field(default_factory=Counter)
+    pages: Counter = field(default_factory=Counter)
     start: float = field(default_factory=time.perf_counter)
 
     def add(self, rec: Record, result: Any, error: Optional[str]) -> None:
@@ -79,6 +80,10 @@ class Summary:
             self.bytes += len(rec.text.encode("utf-8", "surrogatepass"))
         if result is not None:
             self.spans.update(s.label for s in result.spans)
+            if result.doc_label:
+                self.pages[result.doc_label] += 1
+            if result.language not in ("id", ""):
+                self.pages["not Indonesian"] += 1
 
     def line(self) -> str:
         secs = max(time.perf_counter() - self.start, 1e-9)
@@ -88,7 +93,10 @@ class Summary:
             parts.append(f"{self.warnings} with warnings")
         if self.skipped_done:
             parts.append(f"{self.skipped_done} already done (resumed)")
-        parts += [f"spans: {spans}", f"{secs:.1f} s", f"{self.documents / secs:.1f} docs/s",
+        parts.append(f"spans: {spans}")
+        if self.pages:
+            parts.append("pages: " + ", ".join(f"{k} {v}" for k, v in sorted(self.pages.items())))
+        parts += [f"{secs:.1f} s", f"{self.documents / secs:.1f} docs/s",
                   f"{self.bytes / secs / 1e6:.2f} MB/s"]
         return "filter: " + ", ".join(parts)
 

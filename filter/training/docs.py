@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from filter.doc import CLASSES, N_DENSE, DocModel, dense_features, doc_tokens, hashed_features
+from filter.doc import CLASSES, N_DENSE, DocModel, dense_features, doc_tokens, hashed_features, line_shares
 
 __all__ = ["DocExample", "DocFitReport", "load_doc_examples", "fit_doc_model", "out_of_fold_proba",
            "host_split", "news_about_gambling", "evaluate_doc_model", "gold_doc_label", "per_class_metrics",
@@ -326,15 +326,33 @@ def _group_folds(groups: Sequence[str], n_folds: int, seed: int) -> np.ndarray:
     return np.array([int(hashlib.sha256(f"{seed}:{g}".encode()).hexdigest()[:8], 16) % n_folds for g in groups])
 
 
-def _oof_logits(x: Any, y: np.ndarray, w: np.ndarray, groups: Sequence[str], c: float,
-                n_folds: int, seed: int) -> np.ndarray:
+def _oof_stage1(x: Any, y: np.ndarray, w: np.ndarray, texts: Sequence[str], groups: Sequence[str], c: float,
+                n_folds: int, seed: int, n_hash: int, max_chars: int, lines: bool = True) -> np.ndarray:
+    """Out-of-fold first-stage features: per-class logits and (``lines``) the line shares
+    (``line_shares``) of each document, from a fold model fitted without the document's group."""
     folds = _group_folds(groups, n_folds, seed)
-    z = np.zeros((x.shape[0], len(CLASSES)))
+    promo = CLASSES.index("promo")
+    out = np.zeros((x.shape[0], len(CLASSES) + 2))
     for f in range(n_folds):
         te = folds == f
         coef, b = _fit_linear(x[~te], y[~te], w[~te], c)
-        z[te] = x[te] @ coef + b
-    return z
+        out[te, :len(CLASSES)] = x[te] @ coef + b
+        for i in np.flatnonzero(te) if lines else ():
+            out[i, len(CLASSES):] = line_shares(texts[i], coef, b, n_hash, promo, max_chars)
+    return out
+
+
+def _fit_stack(f: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Second stage: a small logistic regression over the out-of-fold first-stage features."""
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=1.0, max_iter=2000)
+    clf.fit(f, y, sample_weight=w)
+    coef = np.zeros((f.shape[1], len(CLASSES)))
+    b = np.zeros(len(CLASSES))
+    for j, k in enumerate(clf.classes_):
+        coef[:, k], b[k] = clf.coef_[j], clf.intercept_[j]
+    return coef, b
 
 
 def _fit_temperature(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
@@ -349,22 +367,25 @@ def _fit_temperature(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     return best_t
 
 
-def out_of_fold_proba(examples: Sequence[DocExample], n_folds: int = 5, seed: int = 0, c: float = 10.0,
-                      n_hash: int = 1 << 17, max_chars: int = 20000, temperature: float | None = None) -> np.ndarray:
-    """Calibrated class probabilities for each example from a model that did not see its group.
+def out_of_fold_proba(examples: Sequence[DocExample], n_folds: int = 4, seed: int = 0, c: float = 30.0,
+                      n_hash: int = 1 << 17, max_chars: int = 20000, stack: bool = False) -> np.ndarray:
+    """Calibrated class probabilities for each example from models that did not see its group.
 
-    For stacking the document verdict into the span stages: every example's probabilities come
-    from a fold model fitted without the example's group (host, article, repository).
+    For stacking the document verdict into the span stages: the examples are split into
+    ``n_folds`` folds by group (host, article, repository); each fold's probabilities come
+    from a document model fitted (``fit_doc_model``) on the other folds only.
     """
-    x = _matrix([e.text for e in examples], n_hash, max_chars)
-    y = np.array([CLASSES.index(e.label) for e in examples])
-    w = _weights(examples)
-    z = _oof_logits(x, y, w, [e.group for e in examples], c, n_folds, seed)
-    t = temperature if temperature is not None else _fit_temperature(z, y, w)
-    z = z / t
-    z -= z.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    return p / p.sum(axis=1, keepdims=True)
+    folds = _group_folds([e.group for e in examples], n_folds, seed + 7)
+    out = np.zeros((len(examples), len(CLASSES)))
+    for f in range(n_folds):
+        rest = [DocExample(e.text, e.label, e.group, e.source, "train", e.weight)
+                for e, k in zip(examples, folds) if k != f]
+        model, _ = fit_doc_model(rest, c=c, n_hash=n_hash, max_chars=max_chars, n_folds=max(2, n_folds - 1),
+                                 seed=seed, stack=stack)
+        idx = np.flatnonzero(folds == f)
+        if len(idx):
+            out[idx] = model.predict_proba([examples[i].text for i in idx])
+    return out
 
 
 @dataclass
@@ -397,21 +418,33 @@ def choose_promo_threshold(p_promo: np.ndarray, is_promo: np.ndarray, min_precis
 
 
 def fit_doc_model(examples: Sequence[DocExample], c: float = 30.0, n_hash: int = 1 << 17,
-                  max_chars: int = 20000, n_folds: int = 4, seed: int = 0,
+                  max_chars: int = 20000, n_folds: int = 4, seed: int = 0, stack: bool = False,
                   version: str = "doc-1") -> tuple[DocModel, DocFitReport]:
-    """Fit on the train examples, calibrate on their out-of-fold logits, choose the promotion
-    threshold on the validation examples, and refit nothing on validation."""
+    """Fit the linear model on the train examples and its temperature on their out-of-fold
+    logits; with ``stack``, also a second stage over the out-of-fold logits and line shares
+    (``filter.doc.line_shares``). The promotion threshold is chosen on the validation examples
+    (nothing is fitted on validation).
+
+    ``stack`` is off by default: on the host-held-out validation (2,050 documents) the stacked
+    model scored accuracy 0.959 and promo F1 0.763 against 0.969 and 0.780 without it (it
+    helped web gambling news 0.81 → 1.00 and hurt decoys 0.99 → 0.94)."""
     t0 = time.perf_counter()
     train = [e for e in examples if e.split == "train"]
     valid = [e for e in examples if e.split == "valid"]
     x = _matrix([e.text for e in train], n_hash, max_chars)
     y = np.array([CLASSES.index(e.label) for e in train])
     w = _weights(train)
-    z = _oof_logits(x, y, w, [e.group for e in train], c, n_folds, seed)
-    temperature = _fit_temperature(z, y, w)
+    texts = [e.text for e in train]
+    f = _oof_stage1(x, y, w, texts, [e.group for e in train], c, n_folds, seed, n_hash, max_chars, lines=stack)
+    stack_coef = stack_b = None
+    if stack:
+        stack_coef, stack_b = _fit_stack(f, y, w)
+        temperature = _fit_temperature(f @ stack_coef + stack_b, y, w)
+    else:
+        temperature = _fit_temperature(f[:, :len(CLASSES)], y, w)
     coef, intercept = _fit_linear(x, y, w, c)
     model = DocModel(coef=coef, intercept=intercept, n_hash=n_hash, temperature=temperature,
-                     max_chars=max_chars, version=version)
+                     max_chars=max_chars, version=version, stack_coef=stack_coef, stack_intercept=stack_b)
     threshold = 0.5
     metrics: dict[str, Any] = {}
     if valid:
@@ -424,7 +457,7 @@ def fit_doc_model(examples: Sequence[DocExample], c: float = 30.0, n_hash: int =
     for e in examples:
         counts.setdefault(e.split, {}).setdefault(e.source, 0)
         counts[e.split][e.source] += 1
-    model.meta = {"trained_on": counts, "c": c, "n_folds": n_folds, "seed": seed,
+    model.meta = {"trained_on": counts, "c": c, "n_folds": n_folds, "seed": seed, "stack": stack,
                   "validation": metrics}
     return model, DocFitReport(counts, temperature, threshold, c, metrics, time.perf_counter() - t0)
 
@@ -477,9 +510,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("-o", "--out", type=Path, required=True, help="where to write the .npz (+ .json)")
     ap.add_argument("--c", type=float, default=30.0, help="inverse regularisation strength")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--stack", action="store_true", help="add the line-share second stage")
     args = ap.parse_args(argv)
     examples = load_doc_examples(args.corpus, args.data, seed=args.seed)
-    model, report = fit_doc_model(examples, c=args.c, seed=args.seed)
+    model, report = fit_doc_model(examples, c=args.c, seed=args.seed, stack=args.stack)
     model.save(args.out)
     print(json.dumps(report.to_dict()["validation"]["all"], indent=1))
     return 0
