@@ -1,7 +1,7 @@
 """Model artifacts: ``<name>.joblib`` plus ``<name>.json`` metadata, verified on load.
 
 A joblib file is code-bearing and version-fragile, so every artifact carries its
-scikit-learn version, training-data hash, thresholds, metrics and the sha256 of the joblib
+scikit-learn version, training-data hash, thresholds, the decode config they were chosen for, metrics and the sha256 of the joblib
 file. ``load_model`` checks the checksum *before* unpickling and refuses a mismatch; a
 scikit-learn version mismatch is a warning.
 """
@@ -54,6 +54,7 @@ def save_model(model: Any, path: str | os.PathLike, meta: dict[str, Any]) -> dic
         "sklearn_version": sklearn.__version__,
         "python_version": platform.python_version(),
         "thresholds": getattr(model, "thresholds", {}),
+        **({"decode_config": cfg.to_dict()} if (cfg := getattr(model, "decode_config_", None)) is not None else {}),
         **meta,
         "artifact": {"file": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)},
     }
@@ -93,4 +94,11 @@ def load_model(path: str | os.PathLike) -> Any:
     except Exception as exc:  # noqa: BLE001 - any unpickling failure is a model error for the user
         raise ModelError(f"model file {path} could not be loaded: {exc}") from exc
     model.thresholds = dict(meta.get("thresholds") or getattr(model, "thresholds", {}))
+    if "decode_config" in meta:   # the decode config the thresholds were chosen for (else the defaults)
+        from filter.decode import DecodeConfig
+
+        try:
+            model.decode_config_ = DecodeConfig.from_dict(meta["decode_config"])
+        except (TypeError, ValueError) as exc:
+            raise ModelError(f"model metadata {meta_path(path)} has a bad decode_config: {exc}") from exc
     return model

@@ -94,15 +94,21 @@ class Cleaner:
         th = self.policy.threshold
         return span.score >= (th if th is not None else self.model.thresholds.get(span.label, 0.5))
 
-    def _analyse_many(self, texts: Sequence[str]) -> list[tuple[list[Span], Any, str]]:
-        """Kept spans, document verdict (or None) and language code for each text."""
+    def _analyse_many(self, texts: Sequence[str], counts: dict[str, int] | None = None
+                      ) -> list[tuple[list[Span], Any, str]]:
+        """Kept spans, document verdict (or None) and language code for each text.
+
+        ``counts`` (a dict the caller owns) gets each decode step's firings (``filter.decode``;
+        models without decode steps add nothing), ``promo_page`` (pages turned into promo
+        spans) and ``language_guard`` (spans dropped from non-Indonesian pages).
+        """
         for t in texts:
             if not isinstance(t, str):
                 raise TypeError(f"text must be str, not {type(t).__name__}")
         many = getattr(self.model, "predict_spans_many", None)
         if many is not None:
             th = None if self.policy.threshold is None else dict.fromkeys(LABELS, self.policy.threshold)
-            raw = many(list(texts), th)
+            raw = many(list(texts), th) if counts is None else many(list(texts), th, counts=counts)
         else:
             raw = [self.model.predict_spans(t) for t in texts]
         from filter.doc import promo_page_spans
@@ -114,9 +120,14 @@ class Cleaner:
             kept = [s for s in spans if self._keep(s)]
             language, prob = detect_language(t)
             if self.policy.language_guard and is_foreign(language, prob):
+                n = len(kept)
                 kept = [s for s in kept if s.score >= self.policy.foreign_threshold]
+                if counts is not None and n > len(kept):
+                    counts["language_guard"] = counts.get("language_guard", 0) + n - len(kept)
             if self.policy.promo_pages and verdict is not None and verdict.label == "promo":
                 kept = promo_page_spans(t, kept, verdict.score)
+                if counts is not None:
+                    counts["promo_page"] = counts.get("promo_page", 0) + 1
             out.append((check_spans(t, kept), verdict, language))
         return out
 
@@ -128,9 +139,10 @@ class Cleaner:
         return [CleanResult(t, t, doc_label=v.label if v else "", doc_score=v.score if v else None,
                             language=detect_language(t)[0]).doc_fields() for t, v in zip(texts, verdicts)]
 
-    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
-        """``detect`` for a batch: one model call per stage for the whole batch when the model can."""
-        return [spans for spans, _, _ in self._analyse_many(texts)]
+    def detect_many(self, texts: Sequence[str], counts: dict[str, int] | None = None) -> list[list[Span]]:
+        """``detect`` for a batch: one model call per stage for the whole batch when the model can;
+        ``counts`` as in ``_analyse_many``."""
+        return [spans for spans, _, _ in self._analyse_many(texts, counts)]
 
     def detect(self, text: str) -> list[Span]:
         """Spans whose score reaches the policy's (or the model's per-label) threshold."""
@@ -151,9 +163,10 @@ class Cleaner:
         """Clean one document. Raises TypeError for non-string input."""
         return self.clean_batch([text])[0]
 
-    def clean_batch(self, texts: Sequence[str]) -> list[CleanResult]:
-        """Clean a list of documents with one model call per stage (faster than ``clean`` each)."""
-        return [self._result(t, *a) for t, a in zip(texts, self._analyse_many(texts))]
+    def clean_batch(self, texts: Sequence[str], counts: dict[str, int] | None = None) -> list[CleanResult]:
+        """Clean a list of documents with one model call per stage (faster than ``clean`` each);
+        ``counts`` as in ``detect_many``."""
+        return [self._result(t, *a) for t, a in zip(texts, self._analyse_many(texts, counts))]
 
     def clean_many(self, texts: Iterable[str], n_jobs: int = 1, chunksize: int = 64) -> Iterator[CleanResult]:
         """Clean many documents in input order; ``n_jobs>1`` uses processes (model loaded once per worker)."""

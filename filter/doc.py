@@ -321,7 +321,7 @@ def promo_page_spans(text: str, spans: Sequence["Span"], score: float, kind: str
         gap = text[prev:end]
         lead, trail = len(gap) - len(gap.lstrip()), len(gap) - len(gap.rstrip())
         if gap.strip():
-            out.append(Span(prev + lead, end - trail, "promo", kind, score))
+            out.append(Span(prev + lead, end - trail, "promo", kind, score, step="promo_page"))
         if s is not None:
             out.append(s)
             prev = s.end

@@ -175,7 +175,7 @@ def test_promo_page_spans_cover_text_outside_furniture():
     assert out[0] == nav and out[-1] == foot
     assert [(s.label, s.kind, text[s.start:s.end]) for s in out[1:-1]] == \
         [("promo", "promo_page", "Slot gacor hari ini.\nDaftar sekarang.")]
-    assert out[1].score == 0.97
+    assert out[1].score == 0.97 and out[1].step == "promo_page"
     assert promo_page_spans("  \n ", [], 0.9) == []
 
 
@@ -197,6 +197,9 @@ def test_cleaner_turns_a_promo_page_into_one_span_and_keeps_the_record():
     assert r.doc_label == "promo" and r.doc_score == 0.95
     assert [s.kind for s in r.spans] == ["related_link", "promo_page"]
     assert r.cleaned.strip() == "" and r.junk_ratio > 0.95
+    counts: dict[str, int] = {}
+    Cleaner(FakeModel(), Policy(), _StubDoc("promo")).clean_batch([text, text], counts)
+    assert counts["promo_page"] == 2
     off = Cleaner(FakeModel(), Policy(promo_pages=False), _StubDoc("promo")).clean(text)
     assert [s.kind for s in off.spans] == ["related_link"] and "bonus harian" in off.cleaned
     news = Cleaner(FakeModel(), Policy(), _StubDoc("gambling_news", 0.8)).clean(text)
@@ -230,6 +233,9 @@ def test_foreign_document_keeps_only_confident_spans():
     r = Cleaner(FakeModel(), Policy()).clean(text)
     assert r.language == "en"
     assert [s.kind for s in r.spans] == ["inline_brand"]
+    counts: dict[str, int] = {}
+    Cleaner(FakeModel(), Policy()).detect_many([text], counts)
+    assert counts.get("language_guard") == 1
     off = Cleaner(FakeModel(), Policy(language_guard=False)).clean(text)
     assert [s.kind for s in off.spans] == ["inline_brand", "related_link"]
     ind = Cleaner(FakeModel(), Policy()).clean(_ID + " Gacor77\nBaca juga: berita lain")
