@@ -100,14 +100,14 @@ def dense_features(text: str, max_chars: int = 20000) -> np.ndarray:
     if not lines:
         return out
     n = len(lines)
-    toks = [t for ln in lines for t in _TOKEN.findall(ln)]
-    brand_lines = sum(1 for ln in lines if any(_is_brand(t) for t in _TOKEN.findall(ln)))
-    letters = [c for c in text[:max_chars] if c.isalpha()]
-    out[0] = brand_lines / n
-    out[1] = sum(1 for t in toks if _is_brand(t)) / max(1, len(toks))
+    per_line = [_TOKEN.findall(ln) for ln in lines]
+    brands = [sum(map(_is_brand, toks)) for toks in per_line]
+    sample = text[:max_chars]
+    out[0] = sum(1 for b in brands if b) / n
+    out[1] = sum(brands) / max(1, sum(map(len, per_line)))
     out[2] = sum(1 for ln in lines if _URLISH.search(ln)) / n
     out[3] = sum(1 for ln in lines if ln[-1] in ".!?\"'”)") / n
-    out[4] = sum(1 for c in letters if c.isupper()) / max(1, len(letters))
+    out[4] = sum(map(str.isupper, sample)) / max(1, sum(map(str.isalpha, sample)))
     out[5] = sum(1 for ln in lines if len(ln) < 40) / n
     return out
 
