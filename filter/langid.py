@@ -2,13 +2,13 @@
 
 Uses py3langid (a maintained fork of langid.py: a naive-Bayes byte n-gram model over 97
 languages, numpy only, its model shipped inside the wheel as an LZMA-compressed npz, no
-pickle, no download). Chosen over the alternatives because it needs no model download at run
-time (fastText's lid.176 does), is small (4.5 MB installed) and cheap on a page's first ``max_chars`` = 600
-characters (its byte-n-gram walk is a Python loop, so cost grows with length: on dev+dev_web
-600 characters cost 2.3 ms and 2,000 cost 5.3 ms on the loaded shared machine, and no
-document changed language), and separates Malay from Indonesian (both are in
-its 97 languages), which a learned feature trained on this project's Indonesian-only data
-cannot. The model is decompressed once per process on first use (about 0.5 s), not at
+pickle, no download). Chosen over the alternatives because it needs no model
+download at run time (fastText's lid.176 does), is small (4.5 MB installed), is cheap on a
+page's first ``max_chars`` = 600 characters (its byte-n-gram walk is a Python loop, so cost
+grows with length: on dev + dev_web 600 characters cost 2.3 ms and 2,000 cost 5.3 ms on the
+loaded shared machine, and no document changed language), and separates Malay from
+Indonesian (both are among its 97 languages), which a learned feature trained on this
+project's Indonesian-only data cannot. The model is decompressed once per process on first use (about 0.5 s), not at
 import, so a process that never cleans pays nothing.
 
 ``detect_language(text)`` returns ``(code, probability)``, ``("", 0.0)`` for a text with no

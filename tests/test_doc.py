@@ -366,3 +366,26 @@ def test_bundled_doc_model_on_dev_web_and_dev(shared_dir):
     assert web["accuracy"] >= 0.82
     assert web["promo"]["precision"] >= 0.85 and web["promo"]["recall"] >= 0.6
     assert scores["dev"]["accuracy"] >= 0.87 and scores["dev"]["promo"]["predicted"] == 0
+
+
+def test_inspect_and_clean_cli_show_the_page_label(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from filter.cli import app
+    from filter.cli import clean as clean_cli
+
+    def load(model=None, **policy):
+        return Cleaner(FakeModel(), Policy(**policy), _StubDoc("promo", 0.93))
+
+    monkeypatch.setattr(clean_cli, "load_cleaner", load)
+    text = "Situs resmi dengan bonus harian untuk semua member baru.\nBaca juga: kabar lain"
+    res = CliRunner().invoke(app, ["inspect", text, "--no-color"])
+    assert res.exit_code == 0 and "page promo 0.93" in res.stdout and "language id" in res.stdout
+    assert "[-promo:promo_page 0.93" in res.stdout and "untuk semua member baru.-]" in res.stdout
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": text}) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    res = CliRunner().invoke(app, ["clean", str(src), "-o", str(out)])
+    rec = json.loads(out.read_text(encoding="utf-8"))
+    assert (rec["doc_label"], rec["doc_score"], rec["language"], rec["cleaned"]) == ("promo", 0.93, "id", "")
+    assert "pages: promo 1" in res.stderr
