@@ -379,7 +379,7 @@ def test_inspect_and_clean_cli_show_the_page_label(monkeypatch, tmp_path):
 
     monkeypatch.setattr(clean_cli, "load_cleaner", load)
     text = "Situs resmi dengan bonus harian untuk semua member baru.\nBaca juga: kabar lain"
-    res = CliRunner().invoke(app, ["inspect", text, "--no-color"])
+    res = CliRunner().invoke(app, ["inspect", "--text", text, "--no-color"])
     assert res.exit_code == 0 and "page promo 0.93" in res.stdout and "language id" in res.stdout
     assert "[-promo:promo_page 0.93" in res.stdout and "untuk semua member baru.-]" in res.stdout
     src = tmp_path / "in.jsonl"

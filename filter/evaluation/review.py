@@ -304,19 +304,17 @@ def doc_meta(fields: Mapping[str, Any]) -> dict[str, str]:
 
 
 def review_docs(records: Sequence[Mapping[str, Any]], predicted: Sequence[Sequence[Span]] | None = None,
-                gold: bool | None = None, doc_fields: Sequence[Mapping[str, Any]] | None = None) -> list[ReviewDoc]:
+                gold: bool = False, doc_fields: Sequence[Mapping[str, Any]] | None = None) -> list[ReviewDoc]:
     """ReviewDocs from records with ``text`` (and ``id``, ``spans``, ``outlet``...).
 
     ``predicted``: spans per record; ``None`` uses the records' own spans as predictions.
-    ``gold``: treat the records' spans as gold (default: when they carry no ``score`` and
-    ``predicted`` is given). ``doc_fields``: the document label/score/language per record
-    (default: the records' own ``doc_label``/``doc_score``/``language``), shown as ``page`` and
-    ``language``.
+    ``gold``: the records' spans are gold annotations. Never guessed: an unscored ``spans``
+    field (even ``[]``) is not gold unless the caller says so (``filter review --gold``).
+    ``doc_fields``: the document label/score/language per record (default: the records' own
+    ``doc_label``/``doc_score``/``language``), shown as ``page`` and ``language``.
     """
     from filter.evaluation.metrics import gold_spans
 
-    if gold is None:
-        gold = predicted is not None and not has_scores(records)
     out = []
     for i, r in enumerate(records):
         rid = str(r.get("id", i + 1))
