@@ -14,7 +14,7 @@ from typing import Any, Iterable, Iterator, Protocol, Sequence
 
 from filter.spans import LABELS, CleanResult, Span, check_spans
 
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "filter-id-news.joblib"
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "filter-id-news.npz"
 
 
 class SpanModel(Protocol):

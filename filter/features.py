@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import sparse
 
 from filter.segment import blocks, sentences
 
@@ -143,9 +142,8 @@ class TokenVocab:
 
     def sync(self) -> None:
         """Compute the features of strings interned since the last call."""
-        from sklearn.utils import murmurhash3_32
-
         from filter.normalize import normalize
+        from filter.runtime import hash_unsigned
 
         new = self.strings[len(self.norm):]
         if not new:
@@ -154,7 +152,7 @@ class TokenVocab:
         self.norm += norms
         self.flags = np.vstack([self.flags, np.array(
             [intrinsic_flags(w, n, self.lexicon, self.stopwords, self.reader) for w, n in zip(new, norms)], dtype=np.float32)])
-        h = np.array([murmurhash3_32(n, positive=True) for n in norms], dtype=np.uint64)
+        h = np.array(hash_unsigned(norms), dtype=np.uint64)
         self.hash = np.r_[self.hash, h]
         topic_word = np.array([n not in self.stopwords and _TOPIC_WORD.fullmatch(n) is not None for n in norms])
         self.topic_col = np.r_[self.topic_col, np.where(topic_word, h % TOPIC_FEATURES, -1).astype(np.int64)]
@@ -245,9 +243,13 @@ def neighbour_similarity(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, d
     it introduces; a related-link title or an injected line does not."""
     nxt = np.zeros(n_rows)
     if len(rows):
-        M = sparse.csr_matrix((vals, (rows, cols)), shape=(n_rows, int(cols.max()) + 1))
-        dots = np.asarray(M[:-1].multiply(M[1:]).sum(axis=1)).ravel()
-        nxt[:-1] = np.where(doc[:-1] == doc[1:], dots, 0.0)
+        # entries are sorted by (row, column): find each entry's column in the next row
+        width = int(cols.max()) + 1
+        keys = rows * width + cols
+        j = np.minimum(np.searchsorted(keys, keys + width), len(keys) - 1)
+        hit = keys[j] == keys + width
+        dots = np.bincount(rows[hit], weights=vals[hit] * vals[j[hit]], minlength=n_rows)
+        nxt[:-1] = np.where(doc[:-1] == doc[1:], dots[:-1], 0.0)
     prv = np.r_[0.0, nxt[:-1]] if n_rows else nxt
     return np.clip(nxt, 0, 1), np.clip(prv, 0, 1)
 

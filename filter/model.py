@@ -1,6 +1,7 @@
 """The span model: classify units and tokens, then decode spans.
 
-Four learned parts, all scikit-learn:
+Four learned parts, trained with scikit-learn, run with numpy alone (``filter.runtime``: the
+fitted parts as plain arrays, identical probabilities):
 
 1. ``WordScorer`` — p(content/promo/boilerplate | word) from character n-grams and the shape
    of the *normalised* word (no identity feature, so unseen brand spellings score by their
@@ -26,22 +27,17 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-import weakref
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.linear_model import SGDClassifier
 
 from filter.features import (
     BULLET_RE, CLASSES, CODE_RE, DATE_LINE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
     l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
 )
 from filter.normalize import deleet, normalize
+from filter.runtime import Linear, as_linear, as_scaler, as_trees, hash_unsigned, hashed_columns
 from filter.spans import Span
 
 PROMO, BOILER = 1, 2
@@ -80,26 +76,15 @@ _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:WIB|WITA|WIT)\b|\b\d{1,2}:\d{2}\b|
 # a related-link marker glued to the headline it introduces ("TerkaitJudul", "Berita LainnyaJudul")
 _GLUED_MARKER = re.compile(r"(?i:(?:(?:berita|artikel|postingan|topik|baca|lihat|simak)\s+)?"
                            r"(?:terkait|juga|lainnya|terpopuler|populer|pilihan|selengkapnya))(?=[A-Z0-9\"“'‘])")
-SMALL_BATCH = 64      # below this many rows, boosted trees run through filter.trees
 
 
 # ---------------------------------------------------------------- fast linear scoring
 
-_COEF_T: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # memo: contiguous coef_.T per model
-
-
-def linear_proba(clf: SGDClassifier, X) -> np.ndarray:
-    """``clf.predict_proba(X)`` for a one-vs-rest log-loss model, with a cached contiguous
-    coefficient matrix (scikit-learn copies ``coef_.T`` on every call)."""
-    coef_t = _COEF_T.get(clf)
-    if coef_t is None:
-        coef_t = _COEF_T[clf] = np.ascontiguousarray(clf.coef_.T)
-    z = np.asarray(X @ coef_t) + clf.intercept_
-    p = expit(z)
-    if p.shape[1] == 1:
-        return np.column_stack([1 - p[:, 0], p[:, 0]])
-    s = p.sum(axis=1, keepdims=True)
-    return np.divide(p, s, out=np.full_like(p, 1.0 / p.shape[1]), where=s > 0)
+def linear_proba(clf, X) -> np.ndarray:
+    """``clf.predict_proba(X)`` for a one-vs-rest log-loss model (scikit-learn or ``Linear``)
+    and a scipy sparse or dense ``X`` (training; inference scores entries, ``Linear.proba_entries``)."""
+    lin = as_linear(clf)
+    return Linear.proba(np.asarray(X @ lin.coef_t) + lin.intercept_)
 
 
 # ---------------------------------------------------------------- word scorer (token stage A)
@@ -121,7 +106,7 @@ def word_analyzer(word: str) -> list[str]:
     return feats
 
 
-class WordScorer(BaseEstimator, ClassifierMixin):
+class WordScorer:
     """p(class | word) for normalised words.
 
     A linear model over the word's character n-grams and shape scores any word, seen or not;
@@ -138,7 +123,10 @@ class WordScorer(BaseEstimator, ClassifierMixin):
         self.prior_strength = prior_strength
         self.random_state = random_state
 
-    def _vec(self) -> HashingVectorizer:
+    def _vec(self):
+        """The training featuriser (scikit-learn); inference hashes with ``word_entries``."""
+        from sklearn.feature_extraction.text import HashingVectorizer
+
         return HashingVectorizer(analyzer=word_analyzer, n_features=self.n_features,
                                  alternate_sign=False, norm="l2")
 
@@ -147,6 +135,8 @@ class WordScorer(BaseEstimator, ClassifierMixin):
         its word and ``counts`` how often it occurs. The linear model weighs rows by the
         square root of their count (frequent words would swamp the rare promo vocabulary),
         normalised to mean 1 (SGD's step scales with the weights)."""
+        from sklearn.linear_model import SGDClassifier
+
         counts = np.asarray(counts, dtype=np.float64)
         sw = np.sqrt(counts)
         sw = sw / sw.mean() if len(sw) else sw
@@ -174,8 +164,9 @@ class WordScorer(BaseEstimator, ClassifierMixin):
         out = np.zeros((len(words), len(CLASSES)), dtype=np.float32)
         if not len(words):
             return out
-        p = linear_proba(self.clf_, self._vec().transform(words))
-        out[:, self.clf_.classes_] = p
+        r, c, v = word_entries(words, self.n_features)
+        lin = as_linear(self.clf_)
+        out[:, lin.classes_] = lin.proba_entries(r, c, v, len(words))
         return out
 
     def predict_proba(self, words: Sequence[str]) -> np.ndarray:
@@ -191,6 +182,20 @@ class WordScorer(BaseEstimator, ClassifierMixin):
             pos = {w: j for j, w in enumerate(uniq)}
             out[~known] = pu[[pos[w] for w in unk]]
         return out
+
+
+def word_entries(words: Sequence[str], n_features: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``HashingVectorizer(analyzer=word_analyzer, alternate_sign=False, norm="l2")`` of
+    ``words`` as sparse entries (row-major, columns ascending, duplicates summed), computed as
+    scikit-learn computes them: the same hash, counts and l2 norm."""
+    feats = [word_analyzer(w) for w in words]
+    rows = np.repeat(np.arange(len(words), dtype=np.int64), [len(f) for f in feats])
+    cols = hashed_columns([x for f in feats for x in f], n_features)
+    keys, counts = sorted_unique(rows * n_features + cols, counts=True)
+    r, c = keys // n_features, keys % n_features
+    v = counts.astype(np.float64)
+    norm = np.sqrt(np.bincount(r, weights=v * v, minlength=len(words)))
+    return r, c, v / norm[r]
 
 
 # ---------------------------------------------------------------- per-document analysis
@@ -276,14 +281,12 @@ def _spaced_runs(se: np.ndarray, ids: np.ndarray, tok_unit: np.ndarray,
     link = single[:-1] & single[1:] & (se[1:, 0] - se[:-1, 1] == 1) & (tok_unit[1:] == tok_unit[:-1])
     if link.sum() < 3:
         return []
-    from sklearn.utils import murmurhash3_32
-
     edges = np.flatnonzero(np.diff(np.r_[0, link.astype(np.int8), 0]))
     out = []
     for a, b in zip(edges[::2], edges[1::2]):   # tokens a..b (inclusive) form the run
         if b - a >= 3 and tok_unit[a] >= 0:
             word = normalize("".join(vocab.strings[i] for i in ids[a:b + 1].tolist()))
-            out.append((int(tok_unit[a]), murmurhash3_32(word, positive=True), int(a), int(b), word))
+            out.append((int(tok_unit[a]), hash_unsigned([word])[0], int(a), int(b), word))
     return out
 
 
@@ -724,7 +727,7 @@ def merge_touching(spans: list[Span]) -> list[Span]:
     return out
 
 
-class FilterModel(BaseEstimator):
+class FilterModel:
     """The trained filter model: ``predict_spans(text)`` returns scored promo/boilerplate spans.
 
     Fit with ``filter.training.fit.fit_model`` (it needs out-of-fold predictions across documents);
@@ -780,8 +783,10 @@ class FilterModel(BaseEstimator):
     def base(self, text: str) -> Base:
         return self.bases([text])[0]
 
-    def unit_matrix(self, bs: Sequence[Base], st: Stack, dense: np.ndarray):
-        """Stage-1 input: hashed word uni- and bigrams of each unit (l2-normalised) + scaled dense features."""
+    def unit_entries(self, bs: Sequence[Base], st: Stack, dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stage-1 input as sparse entries (row-major, columns ascending within a row): hashed
+        word uni- and bigrams of each unit (l2-normalised), then the scaled dense features in
+        columns ``unit_features ...``."""
         rows = st.tok_unit
         h = np.concatenate([b.tok_hash for b in bs]) if bs else np.zeros(0, np.uint64)
         pair = (rows[1:] == rows[:-1]) & (rows[1:] >= 0)
@@ -802,22 +807,23 @@ class FilterModel(BaseEstimator):
         n = len(st.unit_doc)
         cols = (np.concatenate(H) % np.uint64(self.unit_features)).astype(np.int64)
         r, c, v = l2_rows(np.concatenate(R), cols, n)
-        Xw = sp.csr_matrix((v, (r, c)), shape=(n, self.unit_features))
-        Xd = sp.csr_matrix(self.scaler_.transform(dense))
-        return sp.hstack([Xw, Xd], format="csr")
+        D = as_scaler(self.scaler_).transform(dense)
+        dr, dc = np.nonzero(D)
+        # word entries first, then dense ones: within each row, columns ascend (CSR order)
+        order = np.argsort(np.r_[r, dr], kind="stable")
+        return (np.r_[r, dr][order], np.r_[c, dc + self.unit_features][order],
+                np.r_[v, D[dr, dc].astype(np.float64)][order])
+
+    def unit_matrix(self, bs: Sequence[Base], st: Stack, dense: np.ndarray):
+        """Stage-1 input as a scipy CSR matrix (training)."""
+        import scipy.sparse as sp
+
+        r, c, v = self.unit_entries(bs, st, dense)
+        return sp.csr_matrix((v, (r, c)), shape=(len(st.unit_doc), self.unit_features + dense.shape[1]))
 
     def _tree_proba(self, name: str, X: np.ndarray) -> np.ndarray:
-        """Boosted-tree probabilities: the vectorised walk for a few rows, scikit-learn's for many."""
-        clf = getattr(self, name)
-        if len(X) > SMALL_BATCH:
-            return clf.predict_proba(X)
-        from filter.trees import CompiledTrees
-
-        key = "_compiled_" + name
-        c = self.__dict__.get(key)
-        if c is None:
-            c = self.__dict__[key] = CompiledTrees(clf)
-        return c.predict_proba(X)
+        """Boosted-tree probabilities (``filter.trees``: the same values as scikit-learn's)."""
+        return as_trees(getattr(self, name)).predict_proba(X)
 
     def analyze_many(self, texts: Sequence[str]) -> list[Analysis]:
         """Run every model on a batch of documents (one model call per stage for the batch)."""
@@ -834,8 +840,9 @@ class FilterModel(BaseEstimator):
         dense = np.zeros((0, len(DENSE_NAMES)), np.float32)
         if nun[-1]:
             dense = dense_features(bs, W_all, st)
-            X1 = self.unit_matrix(bs, st, dense)
-            P1[:, self.unit_clf_.classes_] = linear_proba(self.unit_clf_, X1)
+            r1, c1, v1 = self.unit_entries(bs, st, dense)
+            unit_lin = as_linear(self.unit_clf_)
+            P1[:, unit_lin.classes_] = unit_lin.proba_entries(r1, c1, v1, len(P1))
             X2 = context_features(dense, P1, st)
             P2 = np.zeros_like(P1)
             P2[:, self.ctx_clf_.classes_] = self._tree_proba("ctx_clf_", X2)
@@ -844,8 +851,12 @@ class FilterModel(BaseEstimator):
             # kinds only where a boilerplate span is possible (saves the 11-class model elsewhere)
             rows = np.nonzero(P2[:, BOILER] >= KIND_MIN)[0]
             if self.kind_clf_ is not None and len(rows):
-                kp = linear_proba(self.kind_clf_, X1[rows])
-                for r, k in zip(rows.tolist(), self.kind_clf_.classes_[kp.argmax(axis=1)].tolist()):
+                kind_lin = as_linear(self.kind_clf_)
+                pos = np.full(len(P2), -1)
+                pos[rows] = np.arange(len(rows))
+                sel = pos[r1] >= 0
+                kp = kind_lin.proba_entries(pos[r1[sel]], c1[sel], v1[sel], len(rows))
+                for r, k in zip(rows.tolist(), kind_lin.classes_[kp.argmax(axis=1)].tolist()):
                     kinds_all[r] = k
         since = marker_distance(st, W_all)
         cand = candidates(W_all, since, st)
@@ -1211,17 +1222,12 @@ class FilterModel(BaseEstimator):
 
     def predict_spans_many(self, texts: Sequence[str], thresholds: dict[str, float] | None = None) -> list[list[Span]]:
         """``predict_spans`` for a batch: much faster per document than one call each."""
-        from threadpoolctl import threadpool_limits
-
         live = [i for i, t in enumerate(texts) if t and t.strip()]
         out: list[list[Span]] = [[] for _ in texts]
         if not live:
             return out
-        # one OpenMP thread: per-document inputs are small, and scikit-learn's threaded tree
-        # predictor spins far more CPU than it saves (measured 20x slower on 2 busy cores)
-        with threadpool_limits(limits=1, user_api="openmp"):
-            for i, a in zip(live, self.analyze_many([texts[i] for i in live])):
-                out[i] = self.decode(a, thresholds)
+        for i, a in zip(live, self.analyze_many([texts[i] for i in live])):
+            out[i] = self.decode(a, thresholds)
         return out
 
     def __getstate__(self):
