@@ -71,6 +71,7 @@ HEAD_COPY_MIN_TOKENS = 3
 KIND_MIN = 0.05       # boilerplate kinds are predicted for units at least this likely boilerplate
 INLINE_KINDS = ("inline", "inline_brand", "keyword_substitution")   # token-level spans inside a sentence
 STRUCTURE_P1_MIN = 0.5  # a structural cue confirms a unit stage 1 gives at least this boilerplate probability
+MAX_BATCH_CHARS = 1_000_000  # a batch runs through the models in parts of about this many characters
 PROSE_MIN_TOKENS = 8    # a body sentence has at least this many words (and no clock time)
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:WIB|WITA|WIT)\b|\b\d{1,2}:\d{2}\b|\bpukul\b", re.IGNORECASE)
 # a related-link marker glued to the headline it introduces ("TerkaitJudul", "Berita LainnyaJudul")
@@ -1221,13 +1222,28 @@ class FilterModel:
         return self.predict_spans_many([text], thresholds)[0]
 
     def predict_spans_many(self, texts: Sequence[str], thresholds: dict[str, float] | None = None) -> list[list[Span]]:
-        """``predict_spans`` for a batch: much faster per document than one call each."""
-        live = [i for i, t in enumerate(texts) if t and t.strip()]
+        """``predict_spans`` for a batch: much faster per document than one call each. Memory stays
+        bounded: the batch runs in parts of at most ``MAX_BATCH_CHARS`` characters, and a document
+        longer than ``filter.window.LONG_DOC_CHARS`` is read in overlapping windows."""
+        from filter.window import LONG_DOC_CHARS, predict_windowed
+
         out: list[list[Span]] = [[] for _ in texts]
-        if not live:
-            return out
-        for i, a in zip(live, self.analyze_many([texts[i] for i in live])):
-            out[i] = self.decode(a, thresholds)
+        part: list[int] = []
+        size = 0
+        for i, t in enumerate(texts):
+            if not (t and t.strip()):
+                continue
+            if len(t) > LONG_DOC_CHARS:
+                out[i] = predict_windowed(lambda ts: self.predict_spans_many(ts, thresholds), t)
+                continue
+            part.append(i)
+            size += len(t)
+            if size >= MAX_BATCH_CHARS:
+                for j, a in zip(part, self.analyze_many([texts[j] for j in part])):
+                    out[j] = self.decode(a, thresholds)
+                part, size = [], 0
+        for j, a in zip(part, self.analyze_many([texts[j] for j in part]) if part else []):
+            out[j] = self.decode(a, thresholds)
         return out
 
     def __getstate__(self):
