@@ -145,20 +145,37 @@ class TokenVocab:
         from filter.normalize import normalize
         from filter.runtime import hash_unsigned
 
-        new = self.strings[len(self.norm):]
+        k = len(self.norm)
+        new = self.strings[k:]
         if not new:
             return
+        m = k + len(new)
+        self._reserve(m)
         norms = [normalize(w) for w in new]
         self.norm += norms
-        self.flags = np.vstack([self.flags, np.array(
-            [intrinsic_flags(w, n, self.lexicon, self.stopwords, self.reader) for w, n in zip(new, norms)], dtype=np.float32)])
+        self.flags[k:m] = [intrinsic_flags(w, n, self.lexicon, self.stopwords, self.reader) for w, n in zip(new, norms)]
         h = np.array(hash_unsigned(norms), dtype=np.uint64)
-        self.hash = np.r_[self.hash, h]
+        self.hash[k:m] = h
         topic_word = np.array([n not in self.stopwords and _TOPIC_WORD.fullmatch(n) is not None for n in norms])
-        self.topic_col = np.r_[self.topic_col, np.where(topic_word, h % TOPIC_FEATURES, -1).astype(np.int64)]
-        self.url = np.r_[self.url, np.array([bool(_URL_RE.search(w)) for w in new], dtype=bool)]
-        self.word_proba = np.vstack([self.word_proba, np.zeros((len(new), len(CLASSES)), np.float32)])
-        self.has_proba = np.r_[self.has_proba, np.zeros(len(new), dtype=bool)]
+        self.topic_col[k:m] = np.where(topic_word, h % TOPIC_FEATURES, -1)
+        self.url[k:m] = [bool(_URL_RE.search(w)) for w in new]
+        self.word_proba[k:m] = 0
+        self.has_proba[k:m] = False
+
+    _COLUMNS = ("flags", "hash", "topic_col", "url", "word_proba", "has_proba")
+
+    def _reserve(self, n: int) -> None:
+        """Room for ``n`` entries in the feature arrays (grown by doubling: a call that adds a few
+        words copies nothing; the arrays may be longer than the vocabulary)."""
+        cap = len(self.hash)
+        if n <= cap:
+            return
+        size = max(n, 2 * cap, 1024)
+        for name in self._COLUMNS:
+            a = getattr(self, name)
+            b = np.zeros((size,) + a.shape[1:], dtype=a.dtype)
+            b[:cap] = a
+            setattr(self, name, b)
 
     def probabilities(self, ids: np.ndarray, scorer) -> np.ndarray:
         """Word-scorer probabilities of token ids, scoring each distinct unseen word once."""
