@@ -204,6 +204,13 @@ DENSE_NAMES = (
 FLAG_MEANS = ((2, 0), (3, 2), (4, 1), (9, 10), (11, 3), (12, 4), (39, 11))
 
 
+def cumsum0(x, dtype=np.int64) -> np.ndarray:
+    """``np.r_[0, np.cumsum(x)]`` without ``np.r_``'s per-call overhead (offsets of runs)."""
+    out = np.zeros(len(x) + 1, dtype=dtype)
+    np.cumsum(np.asarray(x, dtype=dtype), out=out[1:])
+    return out
+
+
 def sorted_unique(a: np.ndarray, counts: bool = False, inverse: bool = False) -> list[np.ndarray]:
     """``np.unique`` of an integer array by sorting: [keys, counts?, inverse?]. (numpy 2's
     hash-based ``np.unique`` is ~15× slower on the int64 keys used here.)"""
@@ -213,7 +220,7 @@ def sorted_unique(a: np.ndarray, counts: bool = False, inverse: bool = False) ->
     first[1:] = srt[1:] != srt[:-1]
     out = [srt[first]]
     if counts:
-        out.append(np.diff(np.r_[np.nonzero(first)[0], len(srt)]))
+        out.append(np.diff(np.append(np.nonzero(first)[0], len(srt))))
     if inverse:
         inv = np.empty(len(a), dtype=np.intp)
         inv[order] = np.cumsum(first) - 1
@@ -267,7 +274,7 @@ def neighbour_similarity(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, d
         hit = keys[j] == keys + width
         dots = np.bincount(rows[hit], weights=vals[hit] * vals[j[hit]], minlength=n_rows)
         nxt[:-1] = np.where(doc[:-1] == doc[1:], dots[:-1], 0.0)
-    prv = np.r_[0.0, nxt[:-1]] if n_rows else nxt
+    prv = np.concatenate([[0.0], nxt[:-1]]) if n_rows else nxt
     return np.clip(nxt, 0, 1), np.clip(prv, 0, 1)
 
 
@@ -311,6 +318,8 @@ def token_flags(text: str, toks: "list[tuple[int, int]] | np.ndarray", intrinsic
     nxt = np.append(codes, np.uint32(0))[ends]
     F[:, 5] = nxt == ord(",")
     F[:, 6] = (nxt == ord(".")) | (nxt == ord("!")) | (nxt == ord("?"))
-    F[:, 7] = np.r_[True, unit_of_tok[1:] != unit_of_tok[:-1]]
-    F[:, 8] = np.r_[unit_of_tok[1:] != unit_of_tok[:-1], True]
+    change = unit_of_tok[1:] != unit_of_tok[:-1]
+    F[0, 7] = F[-1, 8] = True
+    F[1:, 7] = change
+    F[:-1, 8] = change
     return F

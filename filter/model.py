@@ -34,7 +34,7 @@ import numpy as np
 
 from filter.features import (
     BULLET_RE, CLASSES, CODE_RE, DATE_LINE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
-    l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
+    cumsum0, l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
 )
 from filter.normalize import deleet, normalize
 from filter.runtime import Linear, as_linear, as_scaler, as_trees, hash_unsigned, hashed_columns
@@ -305,13 +305,22 @@ class Stack:
     unit_off: np.ndarray        # first unit of each document (n_docs + 1)
     tok_off: np.ndarray         # first token of each document (n_docs + 1)
     tok_hash: np.ndarray        # hash of every token's normalised form
+    _near: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def near(self, level: str, k: int) -> np.ndarray:
+        """``_neighbour`` of every unit (``level="unit"``) or token (``"tok"``), computed once per batch."""
+        key = (level, k)
+        out = self._near.get(key)
+        if out is None:
+            out = self._near[key] = _neighbour(self.unit_doc if level == "unit" else self.tok_doc, k)
+        return out
 
     @classmethod
     def of(cls, bases: Sequence[Base]) -> "Stack":
         nu = np.array([len(b.units) for b in bases], dtype=np.int64)
         nt = np.array([len(b.toks) for b in bases], dtype=np.int64)
         nb = np.array([len(b.units.block_starts) for b in bases], dtype=np.int64)
-        unit_off, tok_off, blk_off = (np.r_[0, np.cumsum(x)] for x in (nu, nt, nb))
+        unit_off, tok_off, blk_off = (cumsum0(x) for x in (nu, nt, nb))
         docs = np.arange(len(bases))
         cat = (lambda xs, dt: np.concatenate(xs).astype(dt, copy=False) if len(xs) else np.zeros(0, dt))  # noqa: E731
         tok_doc = np.repeat(docs, nt)
@@ -325,7 +334,17 @@ class Stack:
 
 def _neighbour(group: np.ndarray, k: int, rows: np.ndarray | None = None) -> np.ndarray:
     """For each row (or each of ``rows``): the row k places away when it is in the same group, else -1."""
-    i = np.arange(len(group)) if rows is None else rows
+    if rows is None:
+        n = len(group)
+        out = np.full(n, -1, dtype=np.int64)
+        if 0 < abs(k) < n:
+            a, b = (slice(0, n - k), slice(k, n)) if k > 0 else (slice(-k, n), slice(0, n + k))
+            j = np.arange(b.start, b.stop)
+            out[a] = np.where(group[a] == group[b], j, -1)
+        elif k == 0:
+            out[:] = np.arange(n)
+        return out
+    i = rows
     j = i + k
     ok = (j >= 0) & (j < len(group))
     ok &= group[np.where(ok, j, 0)] == group[i]
@@ -563,12 +582,14 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
     tok_url = np.concatenate([b.tok_url for b in bs])
     X[:, 8] = np.bincount(u, weights=tok_url[ok], minlength=n) > 0
     # position: blocks are numbered across the batch; local numbers per document
-    nb = np.maximum(np.diff(np.r_[0, np.cumsum([len(b.units.block_starts) for b in bs])]), 1)[doc]
-    blk = st.block - np.r_[0, np.cumsum([len(b.units.block_starts) for b in bs])][:-1][doc]
+    blk_off = cumsum0([len(b.units.block_starts) for b in bs])
+    nb = np.maximum(np.diff(blk_off), 1)[doc]
+    blk = st.block - blk_off[:-1][doc]
     blk_counts = np.bincount(st.block)
     X[:, 13] = st.whole
     X[:, 14] = np.log1p(blk_counts[st.block])
-    first_in_block = np.r_[True, st.block[1:] != st.block[:-1]]
+    first_in_block = np.ones(n, dtype=bool)
+    first_in_block[1:] = st.block[1:] != st.block[:-1]
     start_idx = np.maximum.accumulate(np.where(first_in_block, np.arange(n), 0))
     X[:, 15] = (np.arange(n) - start_idx) / np.maximum(blk_counts[st.block] - 1, 1)
     X[:, 16] = np.where(nb > 1, blk / np.maximum(nb - 1, 1), 0.0)
@@ -607,7 +628,7 @@ def context_features(dense: np.ndarray, P1: np.ndarray, st: Stack) -> np.ndarray
     whole = st.whole.astype(np.float32)[:, None]
     words = dense[:, [_PROMO_MAX, _PROMO_N]]
     for k in (-2, -1, 1, 2):
-        j = _neighbour(st.unit_doc, k)
+        j = st.near("unit", k)
         cols.append(_take(P1, j))
         cols.append(_take(words, j))
         cols.append(((j >= 0) & (st.block[np.maximum(j, 0)] == st.block))[:, None].astype(np.float32))
@@ -645,7 +666,7 @@ def candidates(W: np.ndarray, since: np.ndarray, st: Stack) -> np.ndarray:
     j = np.where((st.tok_flags[:, _STOP] > 0) | (st.tok_flags[:, _DIGIT] > 0), 0.0, j)
     m = j.copy()
     for k in (-1, 1):
-        m = np.maximum(m, _take(j, _neighbour(st.tok_doc, k)))
+        m = np.maximum(m, _take(j, st.near("tok", k)))
     # tokens after a marker matter only where furniture can be glued into running text
     unit_len = np.bincount(st.tok_unit[st.tok_unit >= 0], minlength=len(st.unit_doc))
     long_unit = (st.tok_unit >= 0) & (unit_len[np.maximum(st.tok_unit, 0)] >= MIN_GLUED_UNIT)
@@ -659,7 +680,7 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     stage-1 probabilities, whether it spans its block, the document's max promo, how much
     the rest of the document is about gambling (from the unit's row of ``dense``, the batch's
     ``dense_features``), and in how many other units the word recurs."""
-    caps = np.r_[0.0, np.cumsum(st.tok_flags[:, 2])]
+    caps = cumsum0(st.tok_flags[:, 2], np.float64)
     d = since[idx]
     start = np.maximum(idx - np.minimum(d, MAX_AFTER_MARKER), 0)
     cap_share = (caps[idx + 1] - caps[start]) / np.maximum(idx + 1 - start, 1)
@@ -667,9 +688,9 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
             np.where(d <= MAX_AFTER_MARKER, cap_share, -1.0)[:, None]]
     junk = W[:, [PROMO, BOILER]]
     for k in range(-WINDOW, WINDOW + 1):
-        cols.append(_take(junk, _neighbour(st.tok_doc, k, idx)))
+        cols.append(_take(junk, st.near("tok", k)[idx]))
     for k in (-1, 0, 1):
-        cols.append(_take(st.tok_flags, _neighbour(st.tok_doc, k, idx)))
+        cols.append(_take(st.tok_flags, st.near("tok", k)[idx]))
     doc = st.tok_doc[idx]
     has_units = np.diff(st.unit_off)[doc] > 0
     # a token outside every unit takes its document's first unit
@@ -767,7 +788,7 @@ class FilterModel:
         for t in texts:
             # split keeps the tokens (odd items) and the gaps between them: offsets by cumsum
             parts = _TOKEN_SPLIT.split(t)
-            bounds = np.r_[0, np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))]
+            bounds = cumsum0(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))
             spans_of.append(np.column_stack([bounds[1:-1:2], bounds[2::2]]))
             ids_of.append(vocab.intern(parts[1::2]))
         vocab.sync()
@@ -811,9 +832,10 @@ class FilterModel:
         D = as_scaler(self.scaler_).transform(dense)
         dr, dc = np.nonzero(D)
         # word entries first, then dense ones: within each row, columns ascend (CSR order)
-        order = np.argsort(np.r_[r, dr], kind="stable")
-        return (np.r_[r, dr][order], np.r_[c, dc + self.unit_features][order],
-                np.r_[v, D[dr, dc].astype(np.float64)][order])
+        rows = np.concatenate([r, dr])
+        order = np.argsort(rows, kind="stable")
+        return (rows[order], np.concatenate([c, dc + self.unit_features])[order],
+                np.concatenate([v, D[dr, dc].astype(np.float64)])[order])
 
     def unit_matrix(self, bs: Sequence[Base], st: Stack, dense: np.ndarray):
         """Stage-1 input as a scipy CSR matrix (training)."""
@@ -829,8 +851,8 @@ class FilterModel:
     def analyze_many(self, texts: Sequence[str]) -> list[Analysis]:
         """Run every model on a batch of documents (one model call per stage for the batch)."""
         bs = self.bases(texts)
-        ntok = np.r_[0, np.cumsum([len(b.toks) for b in bs])]
-        nun = np.r_[0, np.cumsum([len(b.units) for b in bs])]
+        ntok = cumsum0([len(b.toks) for b in bs])
+        nun = cumsum0([len(b.units) for b in bs])
         ids = np.concatenate([b.tok_ids for b in bs]) if bs else np.zeros(0, np.int64)
         W_all = self.vocab().probabilities(ids, self.words_)
         Ws = [W_all[ntok[i]:ntok[i + 1]] for i in range(len(bs))]
