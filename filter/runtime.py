@@ -107,17 +107,22 @@ class Linear:
         return self.proba_entries(r, c, X[r, c], len(X))
 
 
-_LINEAR: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CONVERTED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # fitted estimator -> runtime form
+
+
+def _converted(obj, kind: type, convert):
+    """``obj`` when it already is a ``kind``, else its runtime form (converted once per object)."""
+    if isinstance(obj, kind):
+        return obj
+    out = _CONVERTED.get(obj)
+    if out is None:
+        out = _CONVERTED[obj] = convert(obj)
+    return out
 
 
 def as_linear(clf) -> Linear:
-    """The ``Linear`` form of a fitted scikit-learn linear model (converted once per object)."""
-    if isinstance(clf, Linear):
-        return clf
-    lin = _LINEAR.get(clf)
-    if lin is None:
-        lin = _LINEAR[clf] = Linear.from_sklearn(clf)
-    return lin
+    """The ``Linear`` form of a fitted scikit-learn linear model."""
+    return _converted(clf, Linear, Linear.from_sklearn)
 
 
 @dataclass
@@ -139,15 +144,10 @@ def as_scaler(s) -> Scaler:
 
 
 def as_trees(clf):
-    """The ``CompiledTrees`` form of a fitted boosted-tree model (converted once per object)."""
+    """The ``CompiledTrees`` form of a fitted boosted-tree model."""
     from filter.trees import CompiledTrees
 
-    if isinstance(clf, CompiledTrees):
-        return clf
-    t = _LINEAR.get(clf)
-    if t is None:
-        t = _LINEAR[clf] = CompiledTrees.from_sklearn(clf)
-    return t
+    return _converted(clf, CompiledTrees, CompiledTrees.from_sklearn)
 
 
 # ---------------------------------------------------------------- generic encoding

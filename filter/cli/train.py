@@ -207,6 +207,7 @@ def bench(
     res = {"docs": len(texts), "mb": round(mb, 2), "rounds": rounds, "methods": rows,
            "peak_rss_mb": round(peak, 1), "peak_worker_rss_mb": round(peak_child, 1),
            "load_s": round(load_s, 3), "startup_s": round(startup, 3),
+           "compiled_trees": __import__("filter.trees", fromlist=["compiled_walk"]).compiled_walk() is not None,
            "cpu": f"{platform.machine()}, {__import__('os').cpu_count()} cores"}
     typer.echo(f"{len(texts)} articles, {mb:.2f} MB, median of {rounds} interleaved rounds; "
                f"fresh import+load {startup:.2f} s; peak RSS {peak:.0f} MB (workers {peak_child:.0f} MB)")

@@ -98,7 +98,8 @@ def render_card(meta: dict[str, Any]) -> str:
                   f"median of {bench['rounds']} interleaved rounds ({bench.get('cpu')}); trafilatura and jusText get "
                   "the same texts with each line a `<p>`. Fresh-process `import filter; Cleaner.load()`: "
                   f"{bench['startup_s']:.2f} s; peak RSS {bench['peak_rss_mb']:.0f} MB "
-                  f"(largest worker {bench.get('peak_worker_rss_mb', 0):.0f} MB).", "",
+                  f"(largest worker {bench.get('peak_worker_rss_mb', 0):.0f} MB); trees walked "
+                  + ("by numba (the `fast` extra)." if bench.get("compiled_trees") else "with numpy (no `fast` extra)."), "",
                   "| path | MB/s | docs/s | × trafilatura |", "|---|---|---|---|"]
         lines += [f"| {m['method']} | {m['mb_per_s']:.2f} | {m['docs_per_s']:.0f} | "
                   f"{m['vs_trafilatura'] if m.get('vs_trafilatura') is not None else '-'} |" for m in bench["methods"]]
