@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from filter.segment import blocks, sentences
+from filter.segment import block_spans, line_sentences
 
 CLASSES = ("content", "promo", "boilerplate")
 IGNORE = -1
@@ -75,15 +75,22 @@ def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
 
 def make_units(text: str) -> Units:
     starts, ends, blk, whole, bs, be = [], [], [], [], [], []
-    for bi, b in enumerate(blocks(text)):
-        bs.append(b.start)
-        be.append(b.end)
-        sents = [p for s in sentences(text, b.start, b.end) for p in _split_long(text, s.start, s.end)]
-        for s, e in sents:
+    for bi, (b0, b1) in enumerate(block_spans(text)):
+        bs.append(b0)
+        be.append(b1)
+        sents = line_sentences(text, b0, b1)
+        if len(sents) == 1 and sents[0].end - sents[0].start <= MAX_UNIT_CHARS:   # most lines: one unit
+            starts.append(sents[0].start)
+            ends.append(sents[0].end)
+            blk.append(bi)
+            whole.append(True)
+            continue
+        pairs = [p for s in sents for p in _split_long(text, s.start, s.end)]
+        for s, e in pairs:
             starts.append(s)
             ends.append(e)
-            blk.append(bi)
-            whole.append(len(sents) == 1)
+        blk += [bi] * len(pairs)
+        whole += [len(pairs) == 1] * len(pairs)
     i64 = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
     return Units(text, i64(starts), i64(ends), i64(blk), np.asarray(whole, dtype=bool), i64(bs), i64(be))
 
