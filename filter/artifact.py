@@ -3,7 +3,8 @@ loads), ``<name>.joblib`` (the scikit-learn training objects) and ``<name>.json`
 
 A joblib file is code-bearing and version-fragile, so inference loads the array artifact
 (``filter.runtime``: no unpickling, no scikit-learn, fast start-up). The metadata carries the
-scikit-learn version, training-data hash, thresholds, metrics and the sha256 of every file;
+scikit-learn version, training-data hash, thresholds, the decode config they were chosen for,
+metrics and the sha256 of every file;
 ``load_model`` checks the checksums *before* reading and refuses a mismatch. Loading a
 ``.joblib`` (still possible, e.g. to compare) warns on a scikit-learn version mismatch.
 ``save_model`` writes both forms; ``export_arrays_for`` adds the array form to an existing
@@ -20,7 +21,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from filter.runtime import ModelError, export_arrays, load_arrays, spec_path
+from filter.runtime import RUNTIME_MODULES, ModelError, export_arrays, load_arrays, spec_path
 
 __all__ = ["ModelError", "ModelVersionWarning", "load_model", "save_model", "export_arrays_for", "read_meta",
            "meta_path", "arrays_path"]
@@ -54,8 +55,8 @@ def _write_meta(path: Path, meta: dict[str, Any]) -> None:
 
 
 def save_model(model: Any, path: str | os.PathLike, meta: dict[str, Any]) -> dict[str, Any]:
-    """Write the joblib file (compressed), the array artifact and their metadata; returns the
-    metadata written."""
+    """Write the joblib file (compressed), the array artifact (for a model of a runtime filter
+    class, e.g. ``FilterModel``) and their metadata; returns the metadata written."""
     import joblib
     import sklearn
 
@@ -71,10 +72,12 @@ def save_model(model: Any, path: str | os.PathLike, meta: dict[str, Any]) -> dic
         "sklearn_version": sklearn.__version__,
         "python_version": platform.python_version(),
         "thresholds": getattr(model, "thresholds", {}),
+        **({"decode_config": cfg.to_dict()} if (cfg := getattr(model, "decode_config_", None)) is not None else {}),
         **meta,
         "artifact": {"file": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)},
-        "arrays": export_arrays(model, arrays_path(path)),
     }
+    if type(model).__module__ in RUNTIME_MODULES:   # a runtime model class: inference loads its arrays
+        full["arrays"] = export_arrays(model, arrays_path(path))
     _write_meta(path, full)
     return full
 
@@ -124,7 +127,19 @@ def load_model(path: str | os.PathLike) -> Any:
         model = joblib.load(path)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure is a model error for the user
         raise ModelError(f"model file {path} could not be loaded: {exc}") from exc
+    return _apply_meta(model, meta, path)
+
+
+def _apply_meta(model: Any, meta: dict[str, Any], path: Path) -> Any:
+    """Thresholds and the decode config they were chosen for, from the metadata (both forms)."""
     model.thresholds = dict(meta.get("thresholds") or getattr(model, "thresholds", {}))
+    if "decode_config" in meta:   # the decode config the thresholds were chosen for (else the defaults)
+        from filter.decode import DecodeConfig
+
+        try:
+            model.decode_config_ = DecodeConfig.from_dict(meta["decode_config"])
+        except (TypeError, ValueError) as exc:
+            raise ModelError(f"model metadata {meta_path(path)} has a bad decode_config: {exc}") from exc
     return model
 
 
@@ -136,6 +151,4 @@ def _load_arrays(path: Path) -> Any:
     if not expected or expected.get("file") != path.name or expected.get("spec_file") != spec_path(path).name:
         raise ModelError(f"model metadata {meta_path(path)} records no array artifact {path.name}; "
                          f"refusing to load it unverified")
-    model = load_arrays(path, expected)
-    model.thresholds = dict(meta.get("thresholds") or getattr(model, "thresholds", {}))
-    return model
+    return _apply_meta(load_arrays(path, expected), meta, path)

@@ -75,15 +75,17 @@ class Cleaner:
         th = self.policy.threshold
         return span.score >= (th if th is not None else self.model.thresholds.get(span.label, 0.5))
 
-    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
-        """``detect`` for a batch: one model call per stage for the whole batch when the model can."""
+    def detect_many(self, texts: Sequence[str], counts: dict[str, int] | None = None) -> list[list[Span]]:
+        """``detect`` for a batch: one model call per stage for the whole batch when the model can.
+        When ``counts`` is given (a dict the caller owns), each decode step's firings are added
+        to it (``filter.decode``; models without decode steps add nothing)."""
         for t in texts:
             if not isinstance(t, str):
                 raise TypeError(f"text must be str, not {type(t).__name__}")
         many = getattr(self.model, "predict_spans_many", None)
         if many is not None:
             th = None if self.policy.threshold is None else dict.fromkeys(LABELS, self.policy.threshold)
-            raw = many(list(texts), th)
+            raw = many(list(texts), th) if counts is None else many(list(texts), th, counts=counts)
         else:
             raw = [self.model.predict_spans(t) for t in texts]
         return [check_spans(t, [s for s in spans if self._keep(s)]) for t, spans in zip(texts, raw)]
@@ -105,9 +107,10 @@ class Cleaner:
         """Clean one document. Raises TypeError for non-string input."""
         return self._result(text, self.detect(text))
 
-    def clean_batch(self, texts: Sequence[str]) -> list[CleanResult]:
-        """Clean a list of documents with one model call per stage (faster than ``clean`` each)."""
-        return [self._result(t, s) for t, s in zip(texts, self.detect_many(texts))]
+    def clean_batch(self, texts: Sequence[str], counts: dict[str, int] | None = None) -> list[CleanResult]:
+        """Clean a list of documents with one model call per stage (faster than ``clean`` each);
+        ``counts`` as in ``detect_many``."""
+        return [self._result(t, s) for t, s in zip(texts, self.detect_many(texts, counts))]
 
     def clean_many(self, texts: Iterable[str], n_jobs: int = 1, chunksize: int = 64) -> Iterator[CleanResult]:
         """Clean many documents in input order; ``n_jobs>1`` uses processes (model loaded once per worker)."""

@@ -24,7 +24,6 @@ thresholds can be swept without re-running the models).
 """
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 from dataclasses import dataclass, field
@@ -36,47 +35,25 @@ from filter.features import (
     BULLET_RE, CLASSES, CODE_RE, DATE_LINE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
     cumsum0, l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
 )
+from filter.decode import (  # noqa: F401 - decode helpers re-exported for older callers
+    BOILER, PROMO, DecodeConfig, add_counts, attach_whitespace, gambling_story, merge_touching,
+)
+from filter.decode import decode as decode_steps
+from filter.decode import gambling_tokens as _gambling_tokens
 from filter.normalize import deleet, normalize
 from filter.runtime import Linear, as_linear, as_scaler, as_trees, hash_unsigned, hashed_columns
 from filter.spans import Span
 
-PROMO, BOILER = 1, 2
 WINDOW = 3          # token model context: ±3 words
 NEIGH = 2           # stage-2 context: ±2 units
 CANDIDATE_MIN = 0.45  # token model runs where a neighbouring word scores at least this much junk
 MARKER_MIN = 0.9      # a word scoring at least this boilerplate is a furniture marker ("Baca")
 MAX_AFTER_MARKER = 25  # tokens after a marker the token model looks at (a glued link title)
-TAKEOVER_SHARE = 0.3       # a sentence at least this share inline promotion ...
-TAKEOVER_MAX_TOKENS = 40   # ... and at most this long is removed whole
-MIN_INLINE_BOILER = 2  # shortest run of words decoded as furniture glued into running text
-PROMO_EXTEND = 0.1   # a sentence next to a promo sentence joins it from this promo probability (hysteresis;
-                     # chosen on validation: 0.2/0.1/0.05 gave junk F1 0.8803/0.8807/0.8798)
-PROMO_BLOCK_SHARE = 0.5  # a line with more than this share of promo sentences ...
-PROMO_BLOCK_MIN = 4      # ... and at least this many is promotion throughout (chosen on validation:
-                         # off / (0.5, 3) / (0.5, 4) gave junk F1 0.9065 / 0.9057 / 0.9067)
-BRAND_FRAME_WORDS = frozenset("seperti platform situs laman aplikasi melalui lewat via di ke dari bersama yakni yaitu "
-                              "bernama nama mencoba bermain main gabung bergabung daftar akun saldo".split())
-CLAUSE_END = frozenset(",.;!?")   # a framed brand closes a clause: one of these (or the end) follows it
-# (framed brands, on m24 at its thresholds: validation junk F1 0.9068 → 0.9069, promo span recall
-#  0.903 → 0.904, same perfect documents; dev unchanged. Without the CLAUSE_END condition:
-#  F1 0.9058, 8 perfect documents fewer — synthetic insertions often follow "di"/"dari")
-TITLE_MIN = 0.1      # a glued headline continues over title-like words at least this likely furniture
-TITLE_FUNCTION_WORDS = frozenset("di ke dari dan yang untuk pada dengan atau dalam oleh sebagai hingga "
-                                 "sampai agar bagi soal usai jelang vs".split())
-_GAMBLING_WORD = re.compile(r"judi|judol|togel|kasino|casino|taruhan|slot")  # not "bandar": Bandara, Bandar Lampung
-GAMBLING_STORY_SHARE = 0.6  # a story with gambling words in this share of its other content units is about gambling
-MIN_GLUED_UNIT = 15   # boilerplate token runs only inside units of at least this many tokens
 HEAD_COPY_WITHIN = 12  # a repeated headline is among the first this many units of its document
 HEAD_COPY_MIN_TOKENS = 3
+MIN_GLUED_UNIT = 15   # tokens after a marker are candidates only in units at least this long
 KIND_MIN = 0.05       # boilerplate kinds are predicted for units at least this likely boilerplate
-INLINE_KINDS = ("inline", "inline_brand", "keyword_substitution")   # token-level spans inside a sentence
-STRUCTURE_P1_MIN = 0.5  # a structural cue confirms a unit stage 1 gives at least this boilerplate probability
 MAX_BATCH_CHARS = 1_000_000  # a batch runs through the models in parts of about this many characters
-PROSE_MIN_TOKENS = 8    # a body sentence has at least this many words (and no clock time)
-_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:WIB|WITA|WIT)\b|\b\d{1,2}:\d{2}\b|\bpukul\b", re.IGNORECASE)
-# a related-link marker glued to the headline it introduces ("TerkaitJudul", "Berita LainnyaJudul")
-_GLUED_MARKER = re.compile(r"(?i:(?:(?:berita|artikel|postingan|topik|baca|lihat|simak)\s+)?"
-                           r"(?:terkait|juga|lainnya|terpopuler|populer|pilihan|selengkapnya))(?=[A-Z0-9\"“'‘])")
 
 
 # ---------------------------------------------------------------- fast linear scoring
@@ -254,13 +231,6 @@ def _bigram(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a * np.uint64(0x9E3779B1) + b + np.uint64(1)) % np.uint64(2 ** 32)
 
 
-def _best_junk(P: np.ndarray, th: dict[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row of class probabilities: the likelier junk label, its probability, and whether
-    that probability reaches the label's threshold."""
-    lab = np.where(P[:, PROMO] >= P[:, BOILER], PROMO, BOILER) if len(P) else np.zeros(0, np.int64)
-    score = P[np.arange(len(P)), lab] if len(P) else np.zeros(0, np.float32)
-    return lab, score, score >= np.where(lab == PROMO, th["promo"], th["boilerplate"])
-
 
 def _unit_keys(units: Units, starts: np.ndarray, tok_hash: np.ndarray) -> list[bytes]:
     """A key per unit: the hashes of its normalised tokens (equal keys = same words)."""
@@ -371,11 +341,6 @@ _GAMBLE_COLS = [DENSE_NAMES.index("doc_gamble_other"), DENSE_NAMES.index("doc_ga
 _HEAD_COPY = DENSE_NAMES.index("head_copy")
 
 
-def _gambling_tokens(flags: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Gambling words: promo-lexicon hits or words scoring promo ≥ 0.5 (not stopwords or numbers)."""
-    return ((flags[:, _LEX] > 0) | (W[:, PROMO] >= 0.5)) & (flags[:, _STOPF] == 0) & (flags[:, _DIGITF] == 0)
-
-
 def gamble_context(st: Stack, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per unit: how much the *rest* of its document is about gambling, as the share of the
     other units' words that are gambling words (promo lexicon, or scoring promo >= 0.5) and
@@ -394,107 +359,6 @@ def gamble_context(st: Stack, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     hd = np.bincount(doc, weights=has, minlength=nd)[doc]
     units = np.diff(st.unit_off)[doc]
     return ((gd - gu) / np.maximum(td - nu, 1)).astype(np.float32), ((hd - has) / np.maximum(units - 1, 1)).astype(np.float32)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _gambling_word(word: str) -> bool:
-    return _GAMBLING_WORD.search(word) is not None
-
-
-def gambling_story(a: "Analysis") -> np.ndarray:
-    """Per unit: whether at least GAMBLING_STORY_SHARE of the document's *other content*
-    units (stage-2 content ≥ 0.5) hold a gambling word (promo lexicon, scoring promo ≥ 0.5,
-    or gambling journalism: "perjudian", "taruhan", "kasino"): the story is about gambling."""
-    b = a.base
-    n = len(b.units)
-    ok = b.tok_unit >= 0
-    g = _gambling_tokens(b.tok_flags[ok], a.tok_word_proba[ok])
-    g |= np.array([_gambling_word(w) for w, o in zip(b.tok_norm, ok) if o], dtype=bool)
-    has = np.bincount(b.tok_unit[ok], weights=g, minlength=n) > 0
-    content = a.unit_proba[:, 0] >= 0.5 if n else np.zeros(0, dtype=bool)
-    hc = has & content
-    share = (hc.sum() - hc) / np.maximum(content.sum() - content, 1)
-    return share >= GAMBLING_STORY_SHARE
-
-
-def framed_brands(a: "Analysis", brands: Sequence[Span]) -> np.ndarray:
-    """Per unit: whether one of the inline ``brands`` is the object that closes a clause — right
-    after a word that takes it as object (``BRAND_FRAME_WORDS``: "seperti", "melalui", "situs",
-    ...), with nothing but space between, and followed by punctuation or the end of the unit
-    ("... seperti platform X, ..."). A brand slipped into a news sentence sits between words
-    that do not need it ("Selain itu, X link terbaru Pigai ..."). Not in stories about
-    gambling, where "diakses melalui situs X." is journalism."""
-    b, u = a.base, a.base.units
-    out = np.zeros(len(u), dtype=bool)
-    if not brands:
-        return out
-    text, starts, ends = u.text, b.toks[:, 0], b.toks[:, 1]
-    for s in brands:
-        i = int(np.searchsorted(starts, s.start))
-        if not 0 < i < len(starts):
-            continue
-        unit = int(b.tok_unit[i])
-        nxt = text[s.end:int(u.ends[unit])].lstrip()[:1] if unit >= 0 else "?"
-        if unit >= 0 and b.tok_unit[i - 1] == unit and not text[ends[i - 1]:starts[i]].strip() \
-                and b.tok_norm[i - 1] in BRAND_FRAME_WORDS and (nxt == "" or nxt in CLAUSE_END):
-            out[unit] = True
-    return out & ~gambling_story(a) if out.any() else out
-
-
-def datelines(a: "Analysis", rows: np.ndarray | None = None) -> np.ndarray:
-    """Per unit (among ``rows``, a mask; default all): a line that is only a date, right above
-    the first body sentences — the article's dateline ("26 November 2025" between the photo
-    caption and the body). The body starts at the first two consecutive content sentences of
-    PROSE_MIN_TOKENS words or more without a clock time; a date line that heads schedule items
-    ("19.00 WIB: A vs B") or follows a list lead-in ("Berikut jadwalnya:") is not a dateline."""
-    b, u = a.base, a.base.units
-    n = len(u)
-    out = np.zeros(n, dtype=bool)
-    if n < 3:
-        return out
-    text = u.text
-    ntok = np.bincount(b.tok_unit[b.tok_unit >= 0], minlength=n)
-    prose = (ntok >= PROSE_MIN_TOKENS) & (a.unit_proba[:, 0] >= 0.5)
-    body = np.nonzero(prose[:-1] & prose[1:])[0]
-    if not len(body) or body[0] < 1:
-        return out
-    i = int(body[0]) - 1
-    if rows is not None and not rows[i]:
-        return out
-    line = text[u.starts[i]:u.ends[i]].strip()
-    before = text[u.starts[i - 1]:u.ends[i - 1]].rstrip() if i else ""
-    if u.whole[i] and DATE_LINE.fullmatch(line) and not before.endswith(":") \
-            and not any(_CLOCK.search(text[u.starts[j]:u.ends[j]]) for j in (i + 1, i + 2)):
-        out[i] = True
-    return out
-
-
-def glued_markers(a: "Analysis", rows: np.ndarray | None = None) -> np.ndarray:
-    """Per unit (among ``rows``, a mask; default all): a line that opens with a related-link
-    marker glued to the headline it introduces ("TerkaitJudul Berita", "Berita LainnyaJudul"):
-    the scraper dropped the space between the widget's label and its link, so the marker
-    word the models know is hidden inside an unseen token."""
-    u = a.base.units
-    out = np.zeros(len(u), dtype=bool)
-    for i in (np.nonzero(rows)[0] if rows is not None else range(len(u))):
-        out[i] = bool(u.whole[i]) and _GLUED_MARKER.match(u.text, int(u.starts[i])) is not None
-    return out
-
-
-STRUCTURE_RULES = {"dateline": datelines, "glued_marker": glued_markers}
-STRUCTURE_KINDS = {"dateline": "meta", "glued_marker": "related_link"}
-
-
-def structure_hits(a: "Analysis", skip: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Per structural rule: the units it fires on among those stage 1 gives a boilerplate
-    probability of at least STRUCTURE_P1_MIN (the model suspects, the structure confirms),
-    leaving out the units in ``skip`` (a mask: already decided)."""
-    suspect = a.unit_proba1[:, BOILER] >= STRUCTURE_P1_MIN if len(a.unit_proba1) else np.zeros(0, dtype=bool)
-    if skip is not None and len(suspect):
-        suspect &= ~skip
-    if not suspect.any():
-        return {name: np.zeros(0, dtype=np.intp) for name in STRUCTURE_RULES}
-    return {name: np.nonzero(rule(a, suspect))[0] for name, rule in STRUCTURE_RULES.items()}
 
 
 def token_repeats(st: Stack, idx: np.ndarray) -> np.ndarray:
@@ -704,50 +568,6 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     return np.hstack(cols).astype(np.float32)
 
 
-# ---------------------------------------------------------------- decoding
-
-_INLINE_WS = " \t\xa0\u200b\u200e\u200f\u3000"
-
-
-def attach_whitespace(text: str, spans: list[Span], whole: set[tuple[int, int]]) -> list[Span]:
-    """Give each sub-line span one adjoining whitespace run (FORMAT.md geometry).
-
-    The run after it when text follows on the same line, otherwise the run before it;
-    never into another span. ``whole`` lists spans that are whole lines (left as is).
-    """
-    spans = sorted(spans, key=lambda s: s.start)
-    out: list[Span] = []
-    for i, s in enumerate(spans):
-        if (s.start, s.end) in whole:
-            out.append(s)
-            continue
-        nxt_start = spans[i + 1].start if i + 1 < len(spans) else len(text)
-        e = s.end
-        while e < nxt_start and text[e] in _INLINE_WS:
-            e += 1
-        if e > s.end and e < len(text) and text[e] not in "\r\n":
-            out.append(Span(s.start, e, s.label, s.kind, s.score))
-            continue
-        prev_end = out[-1].end if out else 0
-        b = s.start
-        while b > prev_end and text[b - 1] in _INLINE_WS:
-            b -= 1
-        out.append(Span(b, s.end, s.label, s.kind, s.score))
-    return out
-
-
-def merge_touching(spans: list[Span]) -> list[Span]:
-    """Merge spans of the same label that touch; the merged score is the minimum."""
-    out: list[Span] = []
-    for s in sorted(spans, key=lambda s: s.start):
-        if out and out[-1].label == s.label and out[-1].end >= s.start:
-            p = out[-1]
-            kind = p.kind if p.kind == s.kind else (p.kind if (p.end - p.start) >= (s.end - s.start) else s.kind)
-            out[-1] = Span(p.start, max(p.end, s.end), p.label, kind, min(p.score, s.score))
-        else:
-            out.append(s)
-    return out
-
 
 class FilterModel:
     """The trained filter model: ``predict_spans(text)`` returns scored promo/boilerplate spans.
@@ -904,368 +724,50 @@ class FilterModel:
     def analyze(self, text: str) -> Analysis:
         return self.analyze_many([text])[0]
 
-    def decode(self, a: Analysis, thresholds: dict[str, float] | None = None) -> list[Span]:
-        th = dict(self.thresholds)
-        if thresholds:
-            th.update(thresholds)
-        b = a.base
-        text = b.units.text
-        u = b.units
-        spans: list[Span] = []
-        whole: set[tuple[int, int]] = set()
-        unit_label, unit_score, junk_unit = _best_junk(a.unit_proba, th)
-        self._extend_promo_units(a, unit_label, unit_score, junk_unit)
-        self._promo_blocks(a, unit_label, unit_score, junk_unit)
-        self._keep_originals(a, unit_label, junk_unit)
-        rule_kind = self._structural_furniture(a, unit_label, unit_score, junk_unit, th)
-        # whole blocks where every unit is junk with one label
-        for blk in np.unique(u.block[junk_unit]) if junk_unit.any() else []:
-            idx = np.nonzero(u.block == blk)[0]
-            labs = set(unit_label[idx][junk_unit[idx]])
-            if junk_unit[idx].all() and len(labs) == 1:
-                lab = labs.pop()
-                s, e = int(u.block_starts[blk]), int(u.block_ends[blk])
-                kind = rule_kind.get(int(idx[0])) or self._unit_kind(a, idx[0], lab, whole_block=True)
-                spans.append(Span(s, e, CLASSES[lab], kind, float(unit_score[idx].min())))
-                whole.add((s, e))
-                junk_unit[idx] = False  # handled
-                continue
-            for i in idx[junk_unit[idx]]:
-                lab = unit_label[i]
-                spans.append(Span(int(u.starts[i]), int(u.ends[i]), CLASSES[lab],
-                                  rule_kind.get(int(i)) or self._unit_kind(a, i, lab, whole_block=False),
-                                  float(unit_score[i])))
-        # units whose start lies inside a unit-level span (spans are in document order)
-        if spans:
-            ss = np.array([s.start for s in spans])
-            se = np.array([s.end for s in spans])
-            k = np.searchsorted(ss, u.starts, side="right") - 1
-            inside = (k >= 0) & (u.starts < se[np.maximum(k, 0)])
-            covered_units = set(np.nonzero(inside)[0].tolist())
-        else:
-            covered_units = set()
-        # inline token runs inside content units; spaced-out brand names ("A L E X I S 1 7")
-        spans += self._token_spans(a, th, covered_units)
-        spans = self._follow_titles(a, spans)
-        # a spaced-out brand wins over token runs inside it ("J P" scored as furniture)
-        spaced = self._spaced_spans(a, th, covered_units, [x for x in spans if x.kind not in INLINE_KINDS])
-        spans = [x for x in spans if not (x.kind in INLINE_KINDS and x.label != "promo"
-                                          and any(y.start < x.end and x.start < y.end for y in spaced))]
-        spans += spaced
-        spans = self._propagate(a, spans, th)
-        spans = self._takeover(a, spans)
-        spans = attach_whitespace(text, spans, whole)
-        return merge_touching(spans)
-
-    @staticmethod
-    def _extend_promo_units(a: Analysis, label: np.ndarray, score: np.ndarray, junk: np.ndarray) -> None:
-        """Hysteresis: a sentence next to a promo sentence, in the same paragraph, is promotion
-        too when its own promo probability reaches PROMO_EXTEND (in place; one sweep forward
-        and one back carry whole chains). It carries the score of the promo sentence that
-        pulled it in: that sentence made the decision, and every decoded span keeps a score at
-        or above its label's threshold."""
-        block, p = a.base.units.block, a.unit_proba[:, PROMO]
-        n = len(p)
-        for order, step in ((range(1, n), -1), (range(n - 2, -1, -1), 1)):
-            for j in order:
-                i = j + step   # the neighbour already decided
-                if junk[i] and label[i] == PROMO and not junk[j] and block[j] == block[i] and p[j] >= PROMO_EXTEND:
-                    junk[j], label[j], score[j] = True, PROMO, score[i]
-
-    @staticmethod
-    def _promo_blocks(a: Analysis, label: np.ndarray, score: np.ndarray, junk: np.ndarray) -> None:
-        """A line that is mostly promo sentences (at least PROMO_BLOCK_MIN of them and more than
-        PROMO_BLOCK_SHARE of its sentences) is promotion throughout: a testimonial list glued into
-        one line ("Banyak pilihan game.") reads as neutral sentence by sentence (in place)."""
-        block = a.base.units.block
-        promo = junk & (label == PROMO)
-        if promo.sum() < PROMO_BLOCK_MIN:
-            return
-        n_b = np.bincount(block, minlength=int(block.max()) + 1)
-        p_b = np.bincount(block[promo], minlength=len(n_b))
-        for blk in np.nonzero((p_b >= PROMO_BLOCK_MIN) & (p_b > PROMO_BLOCK_SHARE * n_b))[0].tolist():
-            idx = np.nonzero((block == blk) & ~junk)[0]
-            top = float(score[(block == blk) & promo].min())
-            junk[idx], label[idx], score[idx] = True, PROMO, top
-
-    def _structural_furniture(self, a: Analysis, label: np.ndarray, score: np.ndarray, junk: np.ndarray,
-                              th: dict[str, float]) -> dict[int, str]:
-        """Lines stage 1 finds furniture-like whose place or form confirms it (``STRUCTURE_RULES``:
-        a dateline above the body, a related link with its marker glued on). Stage 2 reads such
-        a line by its neighbours, and both neighbours are content. Each rule's score is its
-        precision measured in training (``structure_``); a rule below the boilerplate threshold
-        decides nothing. In place; returns the kind of every unit a rule decided."""
-        scores = {name: r.get("score", 0.0) for name, r in (getattr(self, "structure_", None) or {}).items()}
-        scores = {name: p for name, p in scores.items() if p >= th["boilerplate"]}
-        if not scores:
-            return {}
-        kinds: dict[int, str] = {}
-        for name, idx in structure_hits(a, skip=junk).items():
-            p = scores.get(name)
-            if p is None:
-                continue
-            for i in idx[~junk[idx]].tolist():
-                junk[i], label[i], score[i] = True, BOILER, p
-                kinds[i] = STRUCTURE_KINDS[name]
-        return kinds
-
-    @staticmethod
-    def _keep_originals(a: Analysis, label: np.ndarray, junk: np.ndarray) -> None:
-        """The first occurrence of a repeated headline is the headline: the repeat is the
-        duplicate (FORMAT labels the copy), so the original is not removed as furniture
-        (in place)."""
-        b = a.base
-        for j in np.nonzero(a.head_copy)[0].tolist():
-            i = b.unit_keys.index(b.unit_keys[j])
-            if i < j and label[i] == BOILER:
-                junk[i] = False
-
-    def _takeover(self, a: Analysis, spans: list[Span]) -> list[Span]:
-        """A short sentence written around a brand is a promo sentence: the whole sentence goes.
-        Written around it means at least TAKEOVER_SHARE of its words are inline promotion
-        (brand, keywords), or a brand is the object that closes a clause ("... hiburan online
-        seperti platform X, ..."): removing the brand alone would leave "seperti platform ,"
-        (see ``framed_brands``)."""
-        b, u = a.base, a.base.units
-        inline = [s for s in spans if s.label == "promo" and s.kind in ("inline_brand", "keyword_substitution")]
-        if not inline:
-            return spans
-        starts, ends = b.toks[:, 0], b.toks[:, 1]
-        promo_tok = np.zeros(len(b.toks), dtype=bool)
-        for s in inline:
-            promo_tok[np.searchsorted(starts, s.start):np.searchsorted(ends, s.end, side="right")] = True
-        in_unit = b.tok_unit >= 0
-        ntok = np.bincount(b.tok_unit[in_unit], minlength=len(u))
-        npro = np.bincount(b.tok_unit[promo_tok & in_unit], minlength=len(u))
-        take = (npro >= TAKEOVER_SHARE * ntok) | framed_brands(a, [s for s in inline if s.kind == "inline_brand"])
-        out = spans
-        for i in np.nonzero((npro > 0) & (ntok <= TAKEOVER_MAX_TOKENS) & take)[0].tolist():
-            s0, e0 = int(u.starts[i]), int(u.ends[i])
-            rest = [x for x in out if not (s0 <= x.start and x.end <= e0)]
-            if any(x.start < e0 and s0 < x.end for x in rest):
-                continue   # a span reaches outside the sentence: leave it as it is
-            kind = self._unit_kind(a, i, PROMO, whole_block=bool(u.whole[i]))
-            score = max(x.score for x in out if s0 <= x.start and x.end <= e0)
-            out = sorted(rest + [Span(s0, e0, "promo", kind, score)], key=lambda x: x.start)
-        return out
-
-    def _unit_kind(self, a: Analysis, i: int, lab: int, whole_block: bool) -> str:
-        if lab == PROMO:
-            if not whole_block:
-                return "promo_sentence"
-            nb = len(a.base.units.block_starts)
-            blk = a.base.units.block[i]
-            return "promo_line" if blk in (0, nb - 1) else "injected_paragraph"
-        return a.unit_kinds[i] if a.unit_kinds else "boilerplate"
-
-    def _token_spans(self, a: Analysis, th: dict[str, float], covered_units: set[int]) -> list[Span]:
-        b = a.base
-        out: list[Span] = []
-        run: list[int] = []
-        run_lab = 0
-
-        def flush():
-            if run:
-                words = [b.tok_norm[t] for t in run]
-                if not any(c.isalpha() for w in words for c in w):
-                    return  # numbers alone ("5,2 persen") are never promotion or furniture
-                if run_lab == BOILER and len(run) < MIN_INLINE_BOILER:
-                    return
-                if run_lab == PROMO and about_gambling[b.tok_unit[run[0]]] and not any(
-                        any(c.isdigit() for c in w) or (w not in self.lexicon_ and a.tok_word_proba[t, PROMO] >= 0.5)
-                        for t, w in zip(run, words)):
-                    return  # gambling words without a brand, in a story about gambling: journalism
-                i0, i1 = run[0], run[-1] + 1
-                if run_lab == PROMO:
-                    i0, i1 = self._complete_phrase(b, i0, i1)
-                s = int(b.toks[i0, 0])
-                e = int(b.toks[i1 - 1, 1])
-                score = float(np.mean([pr[run_lab] for pr in (a.cand_proba[pos[t]] for t in run)]))
-                first = words[0]   # a run opened by a brand-like word (digits, or not a promo term)
-                brand = any(c.isdigit() for c in first) or (len(first) >= 4 and first not in self.lexicon_)
-                kind = "inline" if run_lab == BOILER else ("inline_brand" if brand else "keyword_substitution")
-                out.append(Span(s, e, CLASSES[run_lab], kind, score))
-
-        pos = {int(t): j for j, t in enumerate(a.cand)}
-        unit_len = np.bincount(b.tok_unit[b.tok_unit >= 0], minlength=len(b.units))
-        labs, _, ok = _best_junk(a.cand_proba, th)
-        # only when a promo run is possible (index -1, no unit: not a story)
-        about_gambling = np.r_[gambling_story(a), False] if (ok & (labs == PROMO)).any() else None
-        # furniture glued into running text lives in long (flattened) units; a short line
-        # is a heading or a whole item, which the unit model decides
-        tu = b.tok_unit[a.cand]
-        ok &= (labs != BOILER) | (unit_len[np.maximum(tu, 0)] >= MIN_GLUED_UNIT)
-        if not ok.any():
-            return out
-        prev = -2
-        for t, lab, good, unit in zip(a.cand.tolist(), labs.tolist(), ok.tolist(), tu.tolist()):
-            if unit in covered_units:
-                continue
-            if not good:
-                if run:
-                    flush()
-                run, prev = [], -2
-                continue
-            contiguous = t == prev + 1 and lab == run_lab and b.tok_unit[t] == b.tok_unit[prev] \
-                and "\n" not in b.units.text[b.toks[prev][1]:b.toks[t][0]]
-            if not contiguous:
-                flush()
-                run = []
-            run_lab = lab
-            run.append(t)
-            prev = t
-        flush()
-        return out
-
-    def _follow_titles(self, a: Analysis, spans: list[Span]) -> list[Span]:
-        """Carry a glued related link ("Baca juga: <Title Case Headline> Next sentence ...")
-        to the end of its headline. The token model often fades out mid-title; when the words
-        it did take after the marker are all capitalised, the run continues over title-like
-        words (capitalised, numbers, lowercase function words) the token model still gives
-        some furniture probability, and stops before the capitalised word that opens the next
-        sentence (one followed by an ordinary lowercase word). Only runs with a colon after
-        the marker and a title-case (not all-caps) body qualify."""
-        b = a.base
-        if not len(a.cand) or not any(x.label == "boilerplate" and x.kind == "inline" for x in spans):
-            return spans
-        pos = {int(t): j for j, t in enumerate(a.cand)}
-        n = len(b.toks)
-        flags = b.tok_flags
-        text = b.units.text
-
-        def title_like(i: int) -> bool:
-            return bool(flags[i, _CAP] or flags[i, _DIGITF] or b.tok_norm[i] in TITLE_FUNCTION_WORDS)
-
-        def plain_lower(i: int) -> bool:
-            return not title_like(i) and b.tok_norm[i].isalpha()
-
-        out: list[Span] = []
-        for span in spans:
-            i0 = int(np.searchsorted(b.toks[:, 0], span.start))
-            if span.label != "boilerplate" or span.kind != "inline" or i0 >= n \
-                    or a.tok_word_proba[i0, BOILER] < MARKER_MIN:
-                out.append(span)
-                continue
-            i1 = int(np.searchsorted(b.toks[:, 1], span.end, side="right")) - 1   # last token
-            colon = text.find(":", span.start, min(span.end, span.start + 40))   # "Baca juga: ", "Lihat Juga :"
-            body = [i for i in range(i0 + 1, i1 + 1) if b.toks[i, 0] > colon and b.tok_norm[i].isalpha()
-                    and b.tok_norm[i] not in TITLE_FUNCTION_WORDS]
-            if colon < 0 or len(body) < 2 or not all(flags[i, _CAP] for i in body) \
-                    or sum(bool(flags[i, _ALLCAPS]) for i in body) * 2 > len(body):
-                out.append(span)
-                continue
-            # never into another span (a promo word glued after the headline stays its own span)
-            limit = min((x.start for x in spans if x.start >= span.end), default=len(text))
-            last, j = i1, i1 + 1
-            while j < n and b.toks[j, 1] <= limit and j - i0 <= MAX_AFTER_MARKER and b.tok_unit[j] == b.tok_unit[i0] \
-                    and "\n" not in text[b.toks[j - 1, 1]:b.toks[j, 0]] and title_like(j) \
-                    and j in pos and a.cand_proba[pos[j], BOILER] >= TITLE_MIN:
-                if j + 1 < n and flags[j, _CAP] and plain_lower(j + 1) and b.tok_unit[j + 1] == b.tok_unit[j]:
-                    break   # "Selain melakukan ...": the next sentence starts here
-                last = j
-                j += 1
-            out.append(Span(span.start, max(span.end, int(b.toks[last, 1])), span.label, span.kind, span.score))
-        return out
-
-    def _spaced_spans(self, a: Analysis, th: dict[str, float], covered_units: set[int],
-                      spans: list[Span]) -> list[Span]:
-        """Spaced-letter runs whose joined word the word scorer calls promotion."""
-        b = a.base
-        out = []
-        for (unit, _, i0, i1, _), p in zip(b.spaced, a.spaced_promo):
-            s, e = int(b.toks[i0, 0]), int(b.toks[i1, 1])
-            if p >= max(th["promo"], 0.5) and unit not in covered_units \
-                    and not any(x.start < e and s < x.end for x in spans):
-                out.append(Span(s, e, "promo", "inline_brand", float(p)))
-        return out
-
-    def _complete_phrase(self, b: Base, i0: int, i1: int) -> tuple[int, int]:
-        """Widen the promo token run ``[i0, i1)`` to a whole known promo phrase ("jackpot" +
-        "progresif") it overlaps, within its unit and line."""
-        phrases = getattr(self, "phrases_", None)
-        if not phrases:
-            return i0, i1
-        text = b.units.text
-
-        def joinable(i: int, j: int) -> bool:   # tokens i < j are in one unit, no line break between
-            return b.tok_unit[i] == b.tok_unit[j] and "\n" not in text[b.toks[i][1]:b.toks[j][0]]
-
-        n = len(b.toks)
-        for k in (2, 1):                 # extend right by k words
-            if i1 + k <= n and joinable(i1 - 1, i1 + k - 1) and any(
-                    tuple(b.tok_norm[i1 - back:i1 + k]) in phrases for back in (1, 2, 3) if i1 - back >= i0):
-                i1 += k
-                break
-        for k in (2, 1):                 # extend left by k words
-            if i0 - k >= 0 and joinable(i0 - k, i0) and any(
-                    tuple(b.tok_norm[i0 - k:i0 + fwd]) in phrases for fwd in (1, 2, 3) if i0 + fwd <= i1):
-                i0 -= k
-                break
-        return i0, i1
-
-    def _propagate(self, a: Analysis, spans: list[Span], th: dict[str, float]) -> list[Span]:
-        """A brand confidently flagged once is flagged at every other mention in the document."""
-        b = a.base
-        sure = sorted((s for s in spans if s.label == "promo" and s.score >= max(th["promo"], 0.8)),
-                      key=lambda s: s.start)
-        if not sure or not len(b.toks):
-            return spans
-        # brand-like words: letters and digits, ≥ 4 characters, scored promo by the word scorer
-        cand = [t for t in np.nonzero(a.tok_word_proba[:, PROMO] >= 0.5)[0]
-                if len(w := b.tok_norm[t]) >= 4 and any(c.isdigit() for c in w) and any(c.isalpha() for c in w)]
-        if not cand:
-            return spans
-        sure_starts = [s.start for s in sure]
-        brands: dict[str, float] = {}
-        for t in cand:
-            ts, te = b.toks[t].tolist()
-            k = bisect.bisect_right(sure_starts, ts) - 1
-            if k >= 0 and te <= sure[k].end:
-                w = b.tok_norm[t]
-                brands[w] = max(brands.get(w, 0.0), sure[k].score)
-        if not brands:
-            return spans
-        covered = sorted((s.start, s.end) for s in spans)
-        starts = [c[0] for c in covered]
-        extra = []
-        for t in cand:
-            w = b.tok_norm[t]
-            if w in brands:
-                ts, te = b.toks[t].tolist()
-                k = bisect.bisect_right(starts, ts) - 1
-                if k >= 0 and covered[k][1] > ts:
-                    continue
-                extra.append(Span(ts, te, "promo", "inline_brand", brands[w]))
-        return spans + extra
+    def decode(self, a: Analysis, thresholds: dict[str, float] | None = None,
+               config: DecodeConfig | None = None) -> list[Span]:
+        """Spans of an analysed document under per-label ``thresholds`` and a decode ``config``
+        (defaults: the model's own); the steps are in ``filter.decode``."""
+        return decode_steps(self, a, thresholds, config).spans
 
     # ------------------------------------------------------------ public inference
     def predict_spans(self, text: str, thresholds: dict[str, float] | None = None) -> list[Span]:
         """Scored spans, sorted and non-overlapping, for the given (or stored) per-label thresholds."""
         return self.predict_spans_many([text], thresholds)[0]
 
-    def predict_spans_many(self, texts: Sequence[str], thresholds: dict[str, float] | None = None) -> list[list[Span]]:
-        """``predict_spans`` for a batch: much faster per document than one call each. Memory stays
-        bounded: the batch runs in parts of at most ``MAX_BATCH_CHARS`` characters, and a document
-        longer than ``filter.window.LONG_DOC_CHARS`` is read in overlapping windows."""
+    def predict_spans_many(self, texts: Sequence[str], thresholds: dict[str, float] | None = None,
+                           counts: dict[str, int] | None = None) -> list[list[Span]]:
+        """``predict_spans`` for a batch: much faster per document than one call each. When
+        ``counts`` is given, each decode step's firings over the batch are added to it (the
+        caller owns the dict, so a shared model stays thread-safe). Memory stays bounded: the
+        batch runs in parts of at most ``MAX_BATCH_CHARS`` characters, and a document longer
+        than ``filter.window.LONG_DOC_CHARS`` is read in overlapping windows."""
         from filter.window import LONG_DOC_CHARS, predict_windowed
 
         out: list[list[Span]] = [[] for _ in texts]
         part: list[int] = []
         size = 0
+
+        def run(part: list[int]) -> None:
+            for j, a in zip(part, self.analyze_many([texts[j] for j in part])):
+                r = decode_steps(self, a, thresholds)
+                out[j] = r.spans
+                if counts is not None:
+                    add_counts(counts, r.counts)
+
         for i, t in enumerate(texts):
             if not (t and t.strip()):
                 continue
             if len(t) > LONG_DOC_CHARS:
-                out[i] = predict_windowed(lambda ts: self.predict_spans_many(ts, thresholds), t)
+                out[i] = predict_windowed(lambda ts: self.predict_spans_many(ts, thresholds, counts), t)
                 continue
             part.append(i)
             size += len(t)
             if size >= MAX_BATCH_CHARS:
-                for j, a in zip(part, self.analyze_many([texts[j] for j in part])):
-                    out[j] = self.decode(a, thresholds)
+                run(part)
                 part, size = [], 0
-        for j, a in zip(part, self.analyze_many([texts[j] for j in part]) if part else []):
-            out[j] = self.decode(a, thresholds)
+        if part:
+            run(part)
         return out
 
     def __getstate__(self):

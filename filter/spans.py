@@ -16,13 +16,16 @@ LABELS = ("promo", "boilerplate")
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A junk span: ``text[start:end]`` with a label, a free-text kind and a probability."""
+    """A junk span: ``text[start:end]`` with a label, a free-text kind, a probability and its
+    provenance: ``step``, the decode step that made it or last changed it (``filter.decode``;
+    "" when unknown, e.g. spans read from elsewhere)."""
 
     start: int
     end: int
     label: str
     kind: str = ""
     score: float = 1.0
+    step: str = ""
 
     def __post_init__(self) -> None:
         try:  # accept numpy integers, store plain ints
@@ -45,12 +48,12 @@ class Span:
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "label": self.label,
-                "kind": self.kind, "score": round(float(self.score), 4)}
+                "kind": self.kind, "score": round(float(self.score), 4), "step": self.step}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Span":
         return cls(int(d["start"]), int(d["end"]), str(d["label"]),
-                   str(d.get("kind", "")), float(d.get("score", 1.0)))
+                   str(d.get("kind", "")), float(d.get("score", 1.0)), str(d.get("step", "")))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)

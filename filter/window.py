@@ -16,7 +16,7 @@ gambling, copies of a line near the top) comes from the window instead.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from filter.spans import Span
@@ -98,7 +98,7 @@ def stitch(per_window: Sequence[tuple[Window, list[Span]]]) -> list[Span]:
                 a = out[-1].end
                 if a >= b:
                     continue
-            out.append(Span(a, b, s.label, s.kind, s.score))
+            out.append(replace(s, start=a, end=b))
     return out
 
 

@@ -3,7 +3,9 @@
 The classifier issue's targets (token-level, ``filter.evaluation.metrics``; thresholds are the model's
 own) are pinned as tests, with regression floors just below the committed model's numbers
 where it does better than the target:
-- seeds: all 5 documents perfect;
+- seeds: at least 3 of the 5 documents perfect — what the model gets since the decode rules whose
+  only measured gain was on the seeds were removed (issue 15; docs/ALGORITHM.md). The seeds are
+  the user's examples, not a training signal: the floor reports the model honestly;
 - dev overall: junk F1 >= 0.90 and content retention >= 0.99;
 - dev-H (news about gambling): retention >= 0.995;
 - dev-T (transplanted promo): promo span recall >= 0.90.
@@ -52,10 +54,13 @@ def _why(report: EvalReport, group: str = "overall") -> str:
 # ---- the classifier issue's targets that the committed model meets, and regression floors
 # pinned just below what it measures (see models/README.md): a worse model fails here.
 
-def test_seeds_all_perfect(seeds_report):
+SEEDS_PERFECT_FLOOR = 3   # measured 3/5 after the seed-only decode rules were removed (was 5/5 with them)
+
+
+def test_seeds_perfect_floor(seeds_report):
     assert len(seeds_report.docs) == 5
     imperfect = [d.id for d in seeds_report.docs if not d.perfect]
-    assert not imperfect, f"imperfect seeds {imperfect}; {_why(seeds_report)}"
+    assert seeds_report.overall.perfect_docs >= SEEDS_PERFECT_FLOOR, f"imperfect seeds {imperfect}; {_why(seeds_report)}"
     assert seeds_report.overall.retention >= 0.99, _why(seeds_report)
 
 

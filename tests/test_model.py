@@ -63,24 +63,6 @@ def test_gambling_news_survives_untouched(cleaner):
     assert cleaner.clean(GAMBLING_NEWS).spans == []
 
 
-def test_numbers_alone_are_never_a_token_span(cleaner):
-    # decode rule, checked with token scores forced high: a run of bare numbers ("5,2") is
-    # neither a brand nor furniture, however the token model scores it
-    import numpy as np
-
-    text = NEWS.replace("dalam dua pekan", "dalam 2 pekan dengan biaya 5,8 miliar")
-    m = cleaner.model
-    a = m.analyze(text)
-    digits = np.array([i for i, w in enumerate(a.base.tok_norm) if w.isdigit()])
-    assert len(digits) == 3
-    for label in (1, 2):
-        a.cand = digits
-        a.cand_proba = np.zeros((len(digits), 3), np.float32)
-        a.cand_proba[:, label] = 0.99
-        spans = m.decode(a)
-        assert not [s for s in spans if s.kind in ("inline", "inline_brand", "keyword_substitution")], spans
-
-
 def test_short_sentence_mostly_promotion_goes_whole(cleaner):
     # decode rule, with scores forced: when the token model finds a brand and keywords that
     # make up >= 30% of a short sentence, the whole sentence is a promo sentence
@@ -168,7 +150,8 @@ def test_sentence_next_to_promotion_joins_it_from_a_lower_probability(cleaner):
     # decode rule, with scores forced: hysteresis over units -- a promo sentence (>= the
     # threshold) takes the next sentence of its paragraph when that one reaches PROMO_EXTEND,
     # but not a sentence of another paragraph, nor one below PROMO_EXTEND
-    from filter.model import PROMO_EXTEND
+    from filter.decode import DecodeConfig
+    PROMO_EXTEND = DecodeConfig().promo_extend
 
     m = cleaner.model
     text = NEWS
@@ -192,7 +175,8 @@ def test_line_of_mostly_promo_sentences_goes_whole(cleaner):
     # decode rule, with scores forced: a line with at least PROMO_BLOCK_MIN promo sentences,
     # more than PROMO_BLOCK_SHARE of its sentences, loses its other sentences too (a glued
     # testimonial list); with one promo sentence fewer the rest of the line stays
-    from filter.model import PROMO_BLOCK_MIN
+    from filter.decode import DecodeConfig
+    PROMO_BLOCK_MIN = DecodeConfig().promo_block_min
 
     m = cleaner.model
     line = " ".join(f"Kalimat nomor {k} cukup pendek." for k in range(2 * PROMO_BLOCK_MIN - 1))
@@ -211,146 +195,6 @@ def test_line_of_mostly_promo_sentences_goes_whole(cleaner):
     a.unit_proba[rows[PROMO_BLOCK_MIN - 1]] = [1.0, 0.0, 0.0]
     got = [text[s.start:s.end].strip() for s in m.decode(a)]
     assert all(g in line for g in got) and sum(len(g) for g in got) < len(line), got
-
-
-def test_sentence_closed_by_a_framed_brand_goes_whole(cleaner):
-    # decode rule, with scores forced: the token model finds only the brand; when the brand
-    # is the object that closes a clause ("seperti platform X,") the sentence was written
-    # around it and goes whole; slipped in after a comma, or followed by more words, only
-    # the brand goes (the sentence still reads without it)
-    import numpy as np
-
-    m = cleaner.model
-    lead = "Harga beras di pasar induk naik dua ribu rupiah per kilogram pekan ini."
-    cases = {
-        "Di tengah ramainya hiburan daring seperti platform ZETA777, harga pangan tetap jadi perhatian.": True,
-        "Di tengah ramainya hiburan daring, ZETA777 harga pangan tetap jadi perhatian.": False,
-        "Di tengah ramainya hiburan daring seperti platform ZETA777 harga pangan tetap jadi perhatian.": False,
-    }
-    for sentence, whole in cases.items():
-        text = f"{lead}\n{sentence} Pedagang berharap pasokan segera pulih."
-        a = m.analyze(text)
-        brand = [i for i, w in enumerate(a.base.tok_norm) if any(c.isdigit() for c in w) and w.isalnum() and not w.isdigit()]
-        assert len(brand) == 1, a.base.tok_norm
-        a.unit_proba[:] = [1.0, 0.0, 0.0]
-        a.cand = np.array(brand)
-        a.cand_proba = np.array([[0.0, 0.99, 0.01]], np.float32)
-        got = [text[s.start:s.end].strip() for s in m.decode(a)]
-        assert got == ([sentence] if whole else ["ZETA777"]), (sentence, got)
-
-
-def test_original_of_a_repeated_headline_is_never_removed_as_furniture(cleaner):
-    # decode rule, with scores forced: both copies of a headline scored as furniture; only
-    # the repeat (the duplicate_title of FORMAT) is removed, the headline above it stays
-    m = cleaner.model
-    title = "Harga cabai naik tajam di pasar induk"
-    text = f"EKONOMI\n{title}\nPedagang mengeluhkan pasokan yang seret.\n{title}\nIsi berita di sini."
-    a = m.analyze(text)
-    u = a.base.units
-    a.cand, a.cand_proba = a.cand[:0], a.cand_proba[:0]
-    a.unit_proba[:] = [1.0, 0.0, 0.0]
-    a.unit_proba[1] = a.unit_proba[3] = [0.0, 0.0, 1.0]
-    got = [(s.start, text[s.start:s.end].strip()) for s in m.decode(a)]
-    assert got == [(int(u.starts[3]), title)], got
-
-
-HEADER = (
-    "NASIONAL\n"
-    "Warga Sukamaju Gotong Royong Bersihkan Saluran Air\n"
-    "Warga membersihkan saluran air di Jalan Melati, Sukamaju, pada Minggu pagi. / Dok. Humas\n"
-    "14 Maret 2025\n\n"
-    "Ratusan warga Kelurahan Sukamaju bergotong royong membersihkan saluran air yang tersumbat sampah. "
-    "Kegiatan ini digelar menjelang musim hujan agar banjir tidak kembali merendam permukiman warga.\n"
-)
-
-
-def _date_line_rule(model, text, date="14 Maret 2025"):
-    from filter.model import datelines
-
-    a = model.analyze(text)
-    u = a.base.units
-    a.unit_proba[:] = [1.0, 0.0, 0.0]
-    hit = [text[u.starts[i]:u.ends[i]] for i in datelines(a).nonzero()[0]]
-    return hit, date
-
-
-def test_dateline_is_the_date_line_right_above_the_body(cleaner):
-    # structural cue: a line that is only a date, right above the first two body sentences;
-    # not a date heading schedule items, not one after a list lead-in, not one inside the body
-    m = cleaner.model
-    hit, date = _date_line_rule(m, HEADER)
-    assert hit == [date]
-    schedule = HEADER.replace("14 Maret 2025\n\n", "14 Maret 2025\n19.00 WIB: Persikota melawan Persiba di "
-                              "Stadion Sukamaju pada laga pekan ketiga liga amatir.\n")
-    assert _date_line_rule(m, schedule)[0] == []
-    lead_in = HEADER.replace("/ Dok. Humas\n", "/ Dok. Humas\nBerikut catatan kegiatannya:\n")
-    assert _date_line_rule(m, lead_in)[0] == []
-    inside = HEADER + "Sabtu, 15 Maret 2025\nKegiatan serupa akan digelar lagi di kelurahan tetangga pekan depan.\n"
-    assert _date_line_rule(m, inside)[0] == [date]
-
-
-def test_glued_marker_is_a_line_opening_with_a_marker_glued_to_a_headline(cleaner):
-    from filter.model import glued_markers
-
-    m = cleaner.model
-    cases = {
-        "TerkaitHarga Cabai di Pasar Induk Turun Tajam": True,
-        "Berita LainnyaWarga Sukamaju Bersihkan Saluran Air": True,
-        "Terkait hal itu, warga diminta tidak membuang sampah ke saluran air.": False,
-        "Warga menyebut banjir TerkaitHujan Deras kemarin.": False,   # not at the start of the line
-        "terkaitnya banjir dengan sampah sudah lama diketahui warga.": False,
-    }
-    for line, glued in cases.items():
-        text = f"Judul berita hari ini\n{line}\nParagraf penutup berita yang lain."
-        a = m.analyze(text)
-        u = a.base.units
-        hit = [text[u.starts[i]:u.ends[i]] for i in glued_markers(a).nonzero()[0]]
-        assert hit == ([line] if glued else []), (line, hit)
-
-
-def test_structural_rule_decides_with_its_calibrated_score(cleaner, monkeypatch):
-    # decode, with scores forced: stage 2 reads the date line as content (both neighbours
-    # are); stage 1 suspects it and the dateline rule confirms, with the rule's calibrated
-    # precision as score -- unless that precision is below the threshold, or stage 1 does
-    # not suspect the line
-    from filter.model import STRUCTURE_P1_MIN
-
-    m = cleaner.model
-    text = HEADER
-    a = m.analyze(text)
-    u = a.base.units
-    i = [k for k in range(len(u)) if text[u.starts[k]:u.ends[k]] == "14 Maret 2025"][0]
-    a.cand, a.cand_proba = a.cand[:0], a.cand_proba[:0]
-    a.unit_proba[:] = [1.0, 0.0, 0.0]
-    a.unit_proba1[:] = [1.0, 0.0, 0.0]
-    a.unit_proba1[i] = [1 - STRUCTURE_P1_MIN - 0.01, 0.0, STRUCTURE_P1_MIN + 0.01]
-    th = m.thresholds["boilerplate"]
-    monkeypatch.setattr(m, "structure_", {"dateline": {"score": 0.97}, "glued_marker": {"score": 0.97}}, raising=False)
-    got = [(text[s.start:s.end], s.kind, round(s.score, 4)) for s in m.decode(a)]
-    assert got == [("14 Maret 2025", "meta", 0.97)], got
-    monkeypatch.setattr(m, "structure_", {"dateline": {"score": th - 0.01}}, raising=False)
-    assert m.decode(a) == []
-    monkeypatch.setattr(m, "structure_", {"dateline": {"score": 0.97}}, raising=False)
-    a.unit_proba1[i] = [1 - STRUCTURE_P1_MIN + 0.01, 0.0, STRUCTURE_P1_MIN - 0.01]
-    assert m.decode(a) == []
-
-
-def test_structure_calibration_counts_labelled_fires(cleaner, monkeypatch):
-    # the rule's score is (boilerplate + 1) / (fires + 2) over labelled units; unsure units
-    # (ignore ranges) do not count
-    import numpy as np
-    import filter.training.fit as train
-
-    m = cleaner.model
-    text = "Judul berita\nBaris satu\nBaris dua\nBaris tiga"
-    starts = [0, 13, 24, 34]
-    monkeypatch.setattr(train, "structure_hits", lambda a: {"dateline": np.array([1, 2, 3]), "glued_marker": np.array([], int)})
-    docs = [{"text": text, "spans": [{"start": 13, "end": 23, "label": "boilerplate", "kind": "meta"}],
-             "ignore": [[34, len(text)]]}]
-    assert text[starts[1]:starts[2] - 1] == "Baris satu"
-    got = train.calibrate_structure(m, docs)
-    assert got["dateline"] == {"fires": 2, "boilerplate": 1, "score": 0.5}
-    assert got["glued_marker"] == {"fires": 0, "boilerplate": 0, "score": 0.5}
 
 
 def test_every_decoded_span_reaches_its_label_threshold(cleaner):

@@ -44,17 +44,19 @@ def test_promo_phrases_are_learned_from_substituted_keywords():
 
 
 def test_token_run_is_completed_to_a_known_phrase_within_its_line():
+    from filter.decode import complete_phrase
+
     m = _bare_model()
     m.phrases_ = frozenset({("jackpot", "progresif"), ("bonus", "harian", "gacor")})
     b = m.base("Warga menunggu jackpot progresif malam ini.\nbonus\nharian gacor")
     words = b.tok_norm
     j = words.index("jackpot")
-    assert m._complete_phrase(b, j, j + 1) == (j, j + 2)            # extended right
-    assert m._complete_phrase(b, j + 1, j + 2) == (j, j + 2)        # extended left
+    assert complete_phrase(m, b, j, j + 1) == (j, j + 2)            # extended right
+    assert complete_phrase(m, b, j + 1, j + 2) == (j, j + 2)        # extended left
     k = words.index("bonus")
-    assert m._complete_phrase(b, k, k + 1) == (k, k + 1)            # never across a line break
+    assert complete_phrase(m, b, k, k + 1) == (k, k + 1)            # never across a line break
     m.phrases_ = frozenset()
-    assert m._complete_phrase(b, j, j + 1) == (j, j + 1)
+    assert complete_phrase(m, b, j, j + 1) == (j, j + 1)
 
 
 def test_word_scorer_table_follows_the_counts():

@@ -68,6 +68,7 @@ class Summary:
     chars: int = 0
     bytes: int = 0
     spans: Counter = field(default_factory=Counter)
+    steps: Counter = field(default_factory=Counter)   # spans per decode step that made them
     start: float = field(default_factory=time.perf_counter)
 
     def add(self, rec: Record, result: Any, error: Optional[str]) -> None:
@@ -79,6 +80,7 @@ class Summary:
             self.bytes += len(rec.text.encode("utf-8", "surrogatepass"))
         if result is not None:
             self.spans.update(s.label for s in result.spans)
+            self.steps.update(s.step for s in result.spans if getattr(s, "step", ""))
 
     def line(self) -> str:
         secs = max(time.perf_counter() - self.start, 1e-9)
@@ -91,6 +93,12 @@ class Summary:
         parts += [f"spans: {spans}", f"{secs:.1f} s", f"{self.documents / secs:.1f} docs/s",
                   f"{self.bytes / secs / 1e6:.2f} MB/s"]
         return "filter: " + ", ".join(parts)
+
+    def steps_line(self) -> str:
+        """Spans per decode step that made them (provenance), most frequent first; "" if none."""
+        if not self.steps:
+            return ""
+        return "filter: spans by decode step: " + ", ".join(f"{k} {n}" for k, n in self.steps.most_common())
 
 
 class Progress:
@@ -251,6 +259,8 @@ def _clean(inputs, output, input_format, output_format, text_field, id_field, re
     progress.done()
     if not quiet:
         typer.echo(summary.line(), err=True)
+        if summary.steps_line():
+            typer.echo(summary.steps_line(), err=True)
     return 1 if summary.failed else 0
 
 
@@ -261,7 +271,7 @@ _KNOWN_SUFFIXES = (".txt", ".jsonl", ".jsonl.gz", ".csv", ".parquet", ".ndjson",
 
 
 def render_marked(text: str, spans: list, removed: tuple[str, ...], color: bool) -> str:
-    """The text with each span marked: ``[-label:kind score: text-]`` if removed, ``[~…~]`` if kept.
+    """The text with each span marked: ``[-label:kind score @step: text-]`` if removed, ``[~…~]`` if kept.
 
     With ``color``, removed spans are struck through in their label's colour and kept spans
     underlined, each followed by a dim ``⟨label:kind score⟩`` tag.
@@ -271,6 +281,8 @@ def render_marked(text: str, spans: list, removed: tuple[str, ...], color: bool)
         out.append(text[pos:s.start])
         seg = text[s.start:s.end]
         tag = f"{s.label}:{s.kind} {s.score:.2f}" if s.kind else f"{s.label} {s.score:.2f}"
+        if getattr(s, "step", ""):
+            tag += f" @{s.step}"   # provenance: the decode step that made the span
         gone = s.label in removed
         if color:
             fg = _COLORS.get(s.label, "magenta")

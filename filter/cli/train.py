@@ -27,6 +27,7 @@ def train(
     seed: int = typer.Option(0, help="Random seed (data build and every estimator)."),
     limit: Optional[int] = typer.Option(None, help="Use only the first N training documents (quick runs)."),
     gold: list[Path] = typer.Option([], help="Gold files to evaluate on after training (metrics go into the card)."),
+    ablate: bool = typer.Option(True, help="Measure each decode step (ablation on the validation split and the gold files) and store the table in the card."),
 ) -> None:
     """Train the span model on the built dataset and write a verified artifact + model card."""
     from filter.artifact import save_model
@@ -48,6 +49,10 @@ def train(
     _log(f"training on {len(tr)} documents, validating on {len(va)}")
     model = FilterModel(random_state=seed)
     model = fit_model(tr, va, model, progress=_log)
+    from filter.decode import DecodeConfig
+
+    # the decode config the thresholds were chosen for, stored beside them
+    model.decode_config_ = getattr(model, "decode_config_", None) or DecodeConfig()
     fit_s = round(time.time() - t0, 1)
     data_hash = files_hash([train_p, valid_p])
     model.version = f"{out.stem}-{time.strftime('%Y%m%d')}-{data_hash[:8]}"
@@ -61,13 +66,19 @@ def train(
     meta["evaluation"] = va_eval
     meta["thresholds"] = {k: float(v) for k, v in model.thresholds.items()}
     model.thresholds = meta["thresholds"]
-    meta["structure"] = getattr(model, "structure_", {})
     for g in gold:
         from filter.evaluation.metrics import read_gold
 
         docs = read_gold(g)
         meta["evaluation"].update(_eval_sets(model, _by_category(docs)))
         meta.setdefault("baseline", {}).update(_baseline_sets(_by_category(docs)))
+    if ablate:   # each decode step's measured contribution, stored with the model (see filter.evaluation.ablation)
+        from filter.evaluation.ablation import ablate as ablate_steps
+        from filter.evaluation.metrics import read_gold
+        from filter.training.fit import ignore_as_optional
+
+        sets = {"validation": ignore_as_optional(va), **{g.name.split(".")[0]: read_gold(g) for g in gold}}
+        meta["ablation"] = ablate_steps(model, sets, progress=_log).to_dict()
     full = save_model(model, out, meta)
     write_card(full, out.parent / "README.md")
     _log(f"wrote {out} ({full['artifact']['bytes'] / 1e6:.1f} MB) and {out.with_suffix('.json').name}; "

@@ -52,7 +52,8 @@ class Run:
 
 
 def _span_title(s: Span) -> str:
-    return f"{s.label} · {s.kind or '-'} · score {float(s.score):.2f}"
+    step = getattr(s, "step", "")
+    return f"{s.label} · {s.kind or '-'} · score {float(s.score):.2f}" + (f" · step {step}" if step else "")
 
 
 def _at(spans: Sequence[Any], starts: list[int], pos: int) -> int:

@@ -9,8 +9,7 @@ fold), so no stage ever sees out-of-fold predictions made on text it trained on.
    neighbours; its own OOF probabilities feed the token model;
 4. token model: gradient boosting on windows of word probabilities around candidate tokens;
 5. boilerplate kind classifier;
-6. per-label thresholds chosen on the validation split (after the structural rules' scores,
-   ``calibrate_structure``).
+6. per-label thresholds chosen on the validation split, for the model's decode config.
 """
 from __future__ import annotations
 
@@ -30,8 +29,8 @@ from filter.features import CLASSES, IGNORE
 from filter.training.inject import JOURNALISTIC
 from filter.training.inject import FORMS as PROMO_FORMS
 from filter.model import (
-    BOILER, STRUCTURE_RULES, Base, FilterModel, Stack, WordScorer, candidates, context_features, dense_features,
-    marker_distance, structure_hits, token_features,
+    Base, FilterModel, Stack, WordScorer, candidates, context_features, dense_features,
+    marker_distance, token_features,
 )
 from filter.training.labels import unit_and_token_labels
 
@@ -253,12 +252,7 @@ def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel |
         if clf is not None:
             clf.coef_ = clf.coef_.astype(np.float32)
 
-    # 6. structural confirmations: each rule's precision on the labelled documents is its score
-    progress(f"[{time.time() - t0:.0f}s] structural rules on {len(train) + len(valid)} documents")
-    m.structure_ = calibrate_structure(m, list(train) + list(valid))
-    progress(f"[{time.time() - t0:.0f}s] structural rules {m.structure_}")
-
-    # 7. thresholds on the validation split
+    # 6. thresholds on the validation split
     m.thresholds = {"promo": 0.5, "boilerplate": 0.5}
     progress(f"[{time.time() - t0:.0f}s] thresholds on {len(valid)} validation documents")
     if valid:
@@ -335,28 +329,6 @@ def choose_thresholds(m: FilterModel, valid: Sequence[dict], min_retention: floa
         near = [s[2] for s in ok if s[1] >= top - tolerance]
         best[label] = float(max(near) if PREFER_HIGH[label] else min(near))
     return best
-
-
-def calibrate_structure(m: FilterModel, docs: Sequence[dict], batch: int = 256) -> dict[str, dict]:
-    """Per structural rule (``STRUCTURE_RULES``): how many labelled units it fires on, how many
-    of them are boilerplate, and the Laplace-smoothed share, (boilerplate + 1) / (fires + 2),
-    which becomes the score of the spans it decides. Units in unsure (ignored) ranges do not
-    count. The rules have no fitted parameters; their stage-1 gate sees the final unit model."""
-    fires = dict.fromkeys(STRUCTURE_RULES, 0)
-    good = dict.fromkeys(STRUCTURE_RULES, 0)
-    for i in range(0, len(docs), batch):
-        part = docs[i:i + batch]
-        for d, a in zip(part, _analyze_batch(m, [d["text"] for d in part])):
-            if a is None:
-                continue
-            ul, _, _ = unit_and_token_labels(a.base, d.get("spans", []), d.get("ignore", []))
-            for name, idx in structure_hits(a).items():
-                lab = ul[idx]
-                lab = lab[lab != IGNORE]
-                fires[name] += len(lab)
-                good[name] += int((lab == BOILER).sum())
-    return {name: {"fires": fires[name], "boilerplate": good[name],
-                   "score": round((good[name] + 1) / (fires[name] + 2), 4)} for name in STRUCTURE_RULES}
 
 
 def _analyze_batch(m: FilterModel, texts: list[str]) -> list:
