@@ -10,6 +10,7 @@ string once; the batch-level unit, context and token features live in ``filter.m
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -115,6 +116,7 @@ class TokenVocab:
         self.stopwords = stopwords
         self.reader = reader
         self.max_size = max_size
+        self.lock = threading.RLock()   # callers hold it while interning, syncing and reading ids
         self.clear()
 
     def clear(self) -> None:

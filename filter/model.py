@@ -595,15 +595,19 @@ class FilterModel:
         """The token vocabulary cache of this model instance (created on first use)."""
         v = self.__dict__.get("_vocab")
         if v is None:
-            v = self.__dict__["_vocab"] = TokenVocab(self.lexicon_, self.stopwords_, reader=self.reader_)
+            v = self.__dict__.setdefault("_vocab", TokenVocab(self.lexicon_, self.stopwords_, reader=self.reader_))
         return v
 
     def bases(self, texts: Sequence[str]) -> list[Base]:
         """Units, tokens and model-independent features of a batch of documents."""
+        units = [make_units(t) for t in texts]
         vocab = self.vocab()
+        with vocab.lock:   # the shared vocabulary grows in place: one batch at a time
+            return self._bases(texts, units, vocab)
+
+    def _bases(self, texts: Sequence[str], units: list[Units], vocab: TokenVocab) -> list[Base]:
         if len(vocab) > vocab.max_size:
             vocab.clear()
-        units = [make_units(t) for t in texts]
         spans_of, ids_of = [], []
         for t in texts:
             # split keeps the tokens (odd items) and the gaps between them: offsets by cumsum
@@ -670,11 +674,13 @@ class FilterModel:
 
     def analyze_many(self, texts: Sequence[str]) -> list[Analysis]:
         """Run every model on a batch of documents (one model call per stage for the batch)."""
-        bs = self.bases(texts)
+        vocab = self.vocab()
+        with vocab.lock:   # token ids are valid for the vocabulary state they were read from
+            bs = self.bases(texts)
+            ids = np.concatenate([b.tok_ids for b in bs]) if bs else np.zeros(0, np.int64)
+            W_all = vocab.probabilities(ids, self.words_)
         ntok = cumsum0([len(b.toks) for b in bs])
         nun = cumsum0([len(b.units) for b in bs])
-        ids = np.concatenate([b.tok_ids for b in bs]) if bs else np.zeros(0, np.int64)
-        W_all = self.vocab().probabilities(ids, self.words_)
         Ws = [W_all[ntok[i]:ntok[i + 1]] for i in range(len(bs))]
         P2s: list[np.ndarray] = [np.zeros((0, 3), np.float32)] * len(bs)
         kinds_all: list[str] = []
