@@ -34,6 +34,7 @@ class Policy:
     ``threshold=None`` uses the per-label thresholds stored with the model (chosen on the
     validation split); a number overrides them for every label.
     ``annotate_only`` reports the spans and leaves the text untouched.
+    ``remove`` is a label or a collection of labels: ``remove="promo"`` is the one label "promo".
     """
 
     remove: tuple[str, ...] = LABELS
@@ -41,11 +42,23 @@ class Policy:
     annotate_only: bool = False
 
     def __post_init__(self) -> None:
+        if isinstance(self.remove, str):  # one label, not its letters
+            object.__setattr__(self, "remove", (self.remove,))
+        elif not isinstance(self.remove, tuple):
+            object.__setattr__(self, "remove", tuple(self.remove))
         bad = [r for r in self.remove if r not in LABELS]
         if bad:
             raise ValueError(f"unknown label(s) to remove: {', '.join(bad)}; choose from {', '.join(LABELS)}")
         if self.threshold is not None and not (0.0 <= self.threshold <= 1.0):
             raise ValueError(f"threshold must be between 0 and 1, got {self.threshold}")
+
+
+def _only_strings(texts: Iterable[Any]) -> Iterator[str]:
+    """Pass ``texts`` through, raising ``TypeError`` at the first item that is not a ``str``."""
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"texts[{i}] must be str, not {type(t).__name__}")
+        yield t
 
 
 @dataclass
@@ -113,7 +126,14 @@ class Cleaner:
         return [self._result(t, s) for t, s in zip(texts, self.detect_many(texts, counts))]
 
     def clean_many(self, texts: Iterable[str], n_jobs: int = 1, chunksize: int = 64) -> Iterator[CleanResult]:
-        """Clean many documents in input order; ``n_jobs>1`` uses processes (model loaded once per worker)."""
+        """Clean many documents in input order; ``n_jobs>1`` uses processes (model loaded once per worker).
+
+        Every item must be a ``str``: any other value (``None`` included) raises ``TypeError``
+        naming its position, whatever ``n_jobs`` is, when the iteration reaches it (results
+        before it have been yielded). For records that may lack a text, use the CLI or
+        ``filter.parallel.clean_records``, which return an error per record instead.
+        """
+        texts = _only_strings(texts)
         if n_jobs == 1:
             batch: list[str] = []
             for t in texts:

@@ -5,20 +5,27 @@ worker, not once per task. Texts are sent in chunks; at most ``max_pending`` chu
 flight, so the input iterable is consumed lazily and memory does not grow with input size.
 Results come back in input order.
 
-Workers are started with ``forkserver`` (``spawn`` where it does not exist), never plain
-``fork``: a process that has already run an OpenMP model (scikit-learn's gradient boosting,
-GNU libgomp) and then forks gets workers that hang at their first prediction. The model must
-therefore be picklable and its classes importable (not defined in ``__main__``). Each worker
-limits OpenMP/BLAS threads to its share of the cores, so workers do not oversubscribe them.
+The pool is joblib's loky executor (joblib is a core dependency): workers are started by
+fork+exec, never plain ``fork`` (a process that has already run an OpenMP model and then forks
+gets workers that hang at their first prediction), and they do not re-run the caller's
+``__main__``, so ``clean_many(n_jobs=2)`` works from a plain script without an
+``if __name__ == "__main__":`` guard and from a notebook (objects defined there are sent with
+cloudpickle). Each worker watches its parent and exits within a second when the parent dies
+(even by SIGKILL), and limits OpenMP/BLAS threads to its share of the cores.
+
+``min_parallel_chars`` (used by ``filter clean`` when ``--workers`` is not given) starts workers
+only once the input has proved large enough to repay their start-up; a smaller input is
+cleaned in-process. ``PoolStats.workers`` says how many processes did the work.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
+import threading
+import time
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, Iterable, Iterator, Literal, Protocol, Sequence
 
 from filter.spans import CleanResult
@@ -63,21 +70,33 @@ def effective_jobs(n_jobs: int | None) -> int:
 
 _WORKER_CLEANER: "Cleaner | None" = None
 _THREAD_LIMIT: Any = None
+PARENT_POLL_SECONDS = 0.5
+# The automatic choice (``filter clean`` without ``--workers``; ``min_parallel_chars``): workers
+# start only for inputs longer than this many characters of text, and only as many as the
+# machine has idle cores (1-minute load average). Starting two workers took 3-9 s here (import,
+# model unpickling) and 2 workers were never faster than 1 on 6,000 articles (13.4 MB) on this
+# shared 2-core machine (scripts/bench_batch.py; README "Scaling out"), so the threshold sits
+# above every size measured and the load check keeps workers off a busy machine.
+AUTO_MIN_PARALLEL_CHARS = 20_000_000
 
 
-def default_context(preload: Iterable[str] = ()) -> Any:
-    """A fork-safe multiprocessing context: forkserver, else spawn.
+def idle_cores() -> int:
+    """Cores not busy by the 1-minute load average (all cores where it cannot be read)."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return cores
+    return max(0, min(cores, int(cores - load + 0.5)))
 
-    The fork server imports ``preload`` (e.g. the model's module, hence scikit-learn) once, so
-    workers forked from it start in well under a second; importing runs no OpenMP code, so
-    this stays fork-safe. It has effect only when the server is not running yet.
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        mods = ["filter.parallel", *(m for m in preload if m and m != "__main__")]
-        ctx.set_forkserver_preload(list(dict.fromkeys(mods)))
-        return ctx
-    return multiprocessing.get_context("spawn")
+
+@dataclass
+class PoolStats:
+    """Filled in by ``imap_clean``: how many processes cleaned the input (1 = in-process) and,
+    for the automatic choice, why no workers were started."""
+
+    workers: int = 0
+    reason: str = ""
 
 
 def _thread_limit(threads: int | None) -> Any:
@@ -91,10 +110,20 @@ def _thread_limit(threads: int | None) -> Any:
     return threadpool_limits(limits=threads)
 
 
-def _init_worker(cleaner: "Cleaner", threads: int | None = None) -> None:
+def _watch_parent(parent_pid: int, poll: float = PARENT_POLL_SECONDS) -> None:
+    """Exit this worker as soon as its parent is gone (re-parented: ``getppid`` changes)."""
+    while True:
+        time.sleep(poll)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def _init_worker(cleaner: "Cleaner", threads: int | None = None, parent_pid: int | None = None) -> None:
     global _WORKER_CLEANER, _THREAD_LIMIT
     _WORKER_CLEANER = cleaner
     _THREAD_LIMIT = _thread_limit(threads)
+    if parent_pid is not None:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), name="filter-parent-watch", daemon=True).start()
 
 
 def _clean_one(cleaner: "Cleaner", text: str | None, errors: str) -> CleanResult | Failure | None:
@@ -146,6 +175,24 @@ def _chunks(it: Iterator[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+def _serial(cleaner: "Cleaner", texts: Iterator[str | None], chunksize: int, errors: str,
+            threads: int | None) -> Iterator[CleanResult | Failure | None]:
+    limit_ctx = _thread_limit(threads)
+    try:
+        for chunk in _chunks(texts, chunksize):
+            yield from _clean_batch(cleaner, chunk, errors)
+    finally:
+        if limit_ctx is not None:
+            limit_ctx.restore_original_limits()
+
+
+def _start_pool(cleaner: "Cleaner", jobs: int, threads: int) -> Any:
+    """A loky process pool whose workers hold ``cleaner`` and exit when this process dies."""
+    from joblib.externals.loky.process_executor import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(cleaner, threads, os.getpid()))
+
+
 def imap_clean(
     cleaner: "Cleaner",
     texts: Iterable[str | None],
@@ -154,8 +201,9 @@ def imap_clean(
     *,
     errors: Literal["raise", "return"] = "raise",
     max_pending: int | None = None,
-    mp_context: Any = None,
     threads_per_worker: int | None = None,
+    min_parallel_chars: int = 0,
+    stats: PoolStats | None = None,
 ) -> Iterator[CleanResult | Failure | None]:
     """Clean ``texts`` in input order with ``n_jobs`` processes (``1`` = serial, in-process).
 
@@ -164,31 +212,45 @@ def imap_clean(
     (they keep positions aligned with a caller's own records). At most ``max_pending`` chunks
     (default ``2 * n_jobs``) are read ahead. ``threads_per_worker`` caps each worker's
     OpenMP/BLAS threads (default: cores // n_jobs, at least 1; serially: no cap unless given,
-    and then only while iterating). ``mp_context`` defaults to ``default_context()``.
+    and then only while iterating). With ``min_parallel_chars > 0``, up to that many characters
+    of text are read ahead first and workers start only if the input is longer; otherwise it is
+    cleaned in-process. ``stats.workers`` receives the number of processes used.
     """
     if errors not in ("raise", "return"):
         raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
     if chunksize < 1:
         raise ValueError(f"chunksize must be >= 1, got {chunksize}")
+    stats = stats if stats is not None else PoolStats()
     jobs = effective_jobs(n_jobs)
+    source: Iterator[str | None] = iter(texts)
+    if jobs > 1 and min_parallel_chars > 0:
+        head: list[str | None] = []
+        seen = 0
+        for t in source:
+            head.append(t)
+            seen += len(t) if isinstance(t, str) else 0
+            if seen > min_parallel_chars:
+                break
+        else:  # the whole input fits under the threshold: workers would not repay their start-up
+            jobs, stats.reason = 1, f"input under {min_parallel_chars / 1e6:g} M characters"
+        source = chain(head, source)
+        if jobs > 1:
+            idle = idle_cores()
+            if idle < 2:  # workers would only compete with the machine's other work (and each other)
+                jobs, stats.reason = 1, f"{idle} idle core{'s' if idle != 1 else ''} (load average)"
+            else:
+                jobs = min(jobs, idle)
+    stats.workers = jobs
     if jobs == 1:
-        limit_ctx = _thread_limit(threads_per_worker)
-        try:
-            for chunk in _chunks(iter(texts), chunksize):
-                yield from _clean_batch(cleaner, chunk, errors)
-        finally:
-            if limit_ctx is not None:
-                limit_ctx.restore_original_limits()
+        yield from _serial(cleaner, source, chunksize, errors, threads_per_worker)
         return
     pending: deque[tuple[Future, list]] = deque()
     limit = max_pending or 2 * jobs
-    chunks = _chunks(iter(texts), chunksize)
-    ctx = mp_context or default_context([type(cleaner).__module__, type(getattr(cleaner, "model", None)).__module__])
     threads = threads_per_worker or max(1, (os.cpu_count() or 1) // jobs)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(cleaner, threads))
+    pool = _start_pool(cleaner, jobs, threads)
+    finished = False
     try:
-        for chunk in chunks:
+        for chunk in _chunks(source, chunksize):
             pending.append((pool.submit(_clean_chunk, chunk, errors), chunk))
             if len(pending) >= limit:
                 fut, sent = pending.popleft()
@@ -196,10 +258,12 @@ def imap_clean(
         while pending:
             fut, sent = pending.popleft()
             yield from _restore(fut.result(), sent)
+        finished = True
     finally:
         for fut, _ in pending:
             fut.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+        # interrupted, failed or abandoned by the caller: stop the workers now, do not wait for them
+        pool.shutdown(wait=finished, kill_workers=not finished)
 
 
 def clean_records(

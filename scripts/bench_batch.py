@@ -1,10 +1,16 @@
 """Batch throughput and memory benchmark (prints numbers; not a test).
 
-Throughput: cleans >= 2,000 real corpus articles with 1 and 2 workers and prints docs/s, MB/s,
-speed-up and peak RSS (main process and largest worker). Memory scaling: streams 10k and 50k
+Throughput: cleans real corpus articles (all files of ``../shared/corpus/news``, distinct
+articles, cycled only when ``--n`` exceeds them) with 1 and 2 workers, and ``auto`` (what
+``filter clean`` does without ``--workers``: workers only for inputs over
+``filter.parallel.AUTO_MIN_PARALLEL_CHARS``), in ``--rounds`` interleaved rounds (1, 2, auto, 1, 2,
+auto, ...: a shared machine's drift hits every setting alike), and prints each run, the median
+per setting and its speed-up over 1 worker. Each time includes starting the workers (loky:
+fork+exec, import, unpickle the model). Memory scaling: streams 10k and 50k
 documents through ``filter clean`` and prints the peak RSS of each run, which must not grow
 with the input size. Each measurement runs in a fresh process so peaks do not mix.
 
+    python scripts/bench_batch.py --n 6000 --workers 1,2,auto --rounds 3
     python scripts/bench_batch.py                       # the trained model (models/...)
     python scripts/bench_batch.py --fake                # the test fake model (checks the machinery)
     python scripts/bench_batch.py --memory --fake --sizes 10000,50000
@@ -24,7 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FILTER_SHARED", ROOT.parent / "shared"))
-CORPUS_FILE = SHARED / "corpus" / "news" / "multi_outlet_2025_gikirima_indonews_scrapper.jsonl.gz"
+NEWS_DIR = SHARED / "corpus" / "news"
+CORPUS_FILE = NEWS_DIR / "multi_outlet_2025_gikirima_indonews_scrapper.jsonl.gz"  # fallback without filter.training
 sys.path.insert(0, str(ROOT))
 
 
@@ -34,7 +41,8 @@ def load_texts(n: int) -> list[str]:
     try:
         from filter.training.corpus import load_articles
 
-        arts, _ = load_articles(SHARED / "corpus", files=[CORPUS_FILE])
+        files = sorted(p for p in NEWS_DIR.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz", ".csv")))
+        arts, _ = load_articles(SHARED / "corpus", files=files)
         texts = [a.text for a in arts]
     except ImportError:
         with gzip.open(CORPUS_FILE, "rt", encoding="utf-8") as fh:
@@ -128,13 +136,20 @@ def one_throughput(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     from filter.parallel import imap_clean
 
+    from filter.parallel import AUTO_MIN_PARALLEL_CHARS, PoolStats
+
     threads = args.threads or None
-    spans = sum(len(r.spans) for r in imap_clean(cleaner, texts, n_jobs=args.workers, chunksize=args.chunksize,
-                                                 threads_per_worker=threads))
+    auto = args.workers == "auto"
+    stats = PoolStats()
+    spans = sum(len(r.spans) for r in imap_clean(cleaner, texts, n_jobs=-1 if auto else int(args.workers),
+                                                 chunksize=args.chunksize, threads_per_worker=threads,
+                                                 min_parallel_chars=AUTO_MIN_PARALLEL_CHARS if auto else 0,
+                                                 stats=stats))
     secs = time.perf_counter() - t0
     kids = sampler.stop()
     own, _ = peak_rss_mb()
-    print(json.dumps({"docs": len(texts), "mb": mb, "secs": secs, "spans": spans, "rss": own, "rss_worker": kids}))
+    print(json.dumps({"docs": len(texts), "mb": mb, "secs": secs, "spans": spans, "rss": own, "rss_worker": kids,
+                      "used": stats.workers, "distinct": len(set(texts))}))
 
 
 def one_cli(args: argparse.Namespace) -> None:
@@ -146,7 +161,9 @@ def one_cli(args: argparse.Namespace) -> None:
         from fakes import fake_cleaner
 
         clean_cli.load_cleaner = lambda model=None, **p: fake_cleaner(**p)
-    cli = ["clean", args.input, "-o", args.output, "-q", "--workers", str(args.workers)]
+    cli = ["clean", args.input, "-o", args.output, "-q"]
+    if args.workers != "auto":
+        cli += ["--workers", str(args.workers)]
     if args.model and not args.fake:
         cli += ["--model", args.model]
     sampler = DescendantPeak()
@@ -172,18 +189,29 @@ def child(args: argparse.Namespace, *extra: str) -> dict:
 
 
 def throughput(args: argparse.Namespace) -> None:
+    import statistics
+
     print(f"model: {'fake (tests/fakes.py)' if args.fake else args.model or 'default'}; "
-          f"{args.n} articles from {CORPUS_FILE.name}; chunksize {args.chunksize}; "
-          f"threads/process {args.threads or 'default'}; {os.cpu_count()} cores")
-    base = None
-    for w in args.worker_list:
-        args.workers_now = w
-        r = child(args, "--_one", "--n", str(args.n))
-        base = base or r["secs"]
-        worker = f", worker {r['rss_worker']:.0f} MB" if w > 1 else ""
-        print(f"workers={w}: {r['docs'] / r['secs']:8.1f} docs/s  {r['mb'] / r['secs']:6.2f} MB/s  "
-              f"speed-up {base / r['secs']:4.2f}x  peak RSS main {r['rss']:.0f} MB{worker}  "
-              f"({r['docs']} docs, {r['mb']:.1f} MB, {r['spans']} spans, {r['secs']:.1f} s)")
+          f"{args.n} articles from {NEWS_DIR}; chunksize {args.chunksize}; "
+          f"threads/process {args.threads or 'default'}; {os.cpu_count()} cores; {args.rounds} interleaved rounds")
+    runs: dict[str, list[dict]] = {w: [] for w in args.worker_list}
+    for rnd in range(args.rounds):
+        for w in args.worker_list:
+            args.workers_now = w
+            r = child(args, "--_one", "--n", str(args.n))
+            runs[w].append(r)
+            worker = f", worker {r['rss_worker']:.0f} MB" if r["used"] > 1 else ""
+            print(f"round {rnd + 1} workers={w} (used {r['used']}): {r['docs'] / r['secs']:7.1f} docs/s  "
+                  f"{r['mb'] / r['secs']:5.2f} MB/s  {r['secs']:6.1f} s  peak RSS main {r['rss']:.0f} MB{worker}  "
+                  f"({r['docs']} docs, {r['distinct']} distinct, {r['mb']:.1f} MB, {r['spans']} spans)", flush=True)
+    med = {w: statistics.median(r["secs"] for r in rs) for w, rs in runs.items()}
+    base = med.get("1")
+    for w, secs in med.items():
+        rs = runs[w]
+        each = ", ".join(f"{r['secs']:.1f}" for r in rs)
+        up = f"  speed-up over 1 worker {base / secs:4.2f}x" if base else ""
+        print(f"median workers={w}: {secs:6.1f} s  {rs[0]['docs'] / secs:7.1f} docs/s  "
+              f"(runs {each} s){up}")
 
 
 def memory(args: argparse.Namespace) -> None:
@@ -199,7 +227,7 @@ def memory(args: argparse.Namespace) -> None:
             for w in args.worker_list:
                 args.workers_now = w
                 r = child(args, "--_cli", "--input", str(src), "--output", str(Path(tmp) / f"out-{size}-{w}.jsonl"))
-                worker = f", worker {r['rss_worker']:.0f} MB" if w > 1 else ""
+                worker = f", worker {r['rss_worker']:.0f} MB" if r['rss_worker'] > 0 else ""
                 print(f"{size:>7} docs ({mb:6.1f} MB) workers={w}: peak RSS main {r['rss']:.0f} MB{worker}, "
                       f"{r['secs']:.1f} s, {size / r['secs']:.0f} docs/s, exit {r['code']}")
 
@@ -209,7 +237,8 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="model artifact (default: the bundled one)")
     ap.add_argument("--fake", action="store_true", help="use the fake test model")
     ap.add_argument("--n", type=int, default=2000, help="articles for the throughput run")
-    ap.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
+    ap.add_argument("--workers", default="1,2,auto", help="worker counts (or auto), comma-separated")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (the median is reported)")
     ap.add_argument("--chunksize", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1,
                     help="OpenMP/BLAS threads per process, as `filter clean` uses (0: library default)")
@@ -221,12 +250,10 @@ def main() -> None:
     ap.add_argument("--output", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._one:
-        args.workers = int(args.workers)
         return one_throughput(args)
     if args._cli:
-        args.workers = int(args.workers)
         return one_cli(args)
-    args.worker_list = [int(x) for x in args.workers.split(",")]
+    args.worker_list = [x.strip() for x in args.workers.split(",")]
     args.sizes = [int(x) for x in args.sizes.split(",")]
     if not args.fake and args.model is None and not (ROOT / "models" / "filter-id-news.joblib").exists():
         sys.exit("no trained model at models/filter-id-news.joblib; pass --model PATH or --fake")

@@ -248,7 +248,7 @@ def test_unreadable_and_missing_model_are_user_errors(tmp_path):
     junk.write_bytes(b"this is not a model")
     _one_line_error(run("clean", good, "--model", junk), contains="cannot load model")
     _one_line_error(run("clean", good, "--model", tmp_path / "none.joblib"), contains="model file not found")
-    _one_line_error(run("inspect", "teks", "--model", junk), contains="cannot load model")
+    _one_line_error(run("inspect", "--text", "teks", "--model", junk), contains="cannot load model")
 
 
 def test_corrupt_gzip_is_a_user_error(tmp_path, fake):
@@ -337,7 +337,7 @@ def test_killed_process_leaves_no_final_output_and_resume_completes(tmp_path, fa
 # ---------------------------------------------------------------- inspect
 
 def test_inspect_literal_text_plain_markers(fake):
-    res = run("inspect", "Warga senang. Main Gacor77 sekarang.\nBaca juga: kabar lain", "--no-color")
+    res = run("inspect", "--text", "Warga senang. Main Gacor77 sekarang.\nBaca juga: kabar lain", "--no-color")
     assert res.exit_code == 0, res.stderr
     assert "[-promo:inline_brand 0.90: Gacor77-]" in res.stdout
     assert "[-boilerplate:related_link 0.80: Baca juga: kabar lain-]" in res.stdout

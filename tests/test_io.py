@@ -137,10 +137,17 @@ def test_txt_reader_keeps_bytes_exact(tmp_path):
 
 def test_read_text_arg_selects_record(tmp_path):
     p = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}])
-    assert read_text_arg(p).text == "A"
-    assert read_text_arg(p, "b").text == "B"
+    first = read_text_arg(p)
+    assert first.record.text == "A" and (first.position, first.total) == (1, 2)
+    assert read_text_arg(p, "b").record.text == "B"
+    second = read_text_arg(p, index=2)
+    assert second.record.text == "B" and (second.position, second.total) == (2, 2)
     with pytest.raises(InputError, match="no record with id 'zz'"):
         read_text_arg(p, "zz")
+    with pytest.raises(InputError, match="--index 3 is past the end of .* 2 records"):
+        read_text_arg(p, index=3)
+    with pytest.raises(InputError, match="--id or --index, not both"):
+        read_text_arg(p, "a", index=1)
 
 
 def _result(text: str) -> CleanResult:

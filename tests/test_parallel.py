@@ -1,7 +1,6 @@
 """Process-pool cleaning: same results as serial, in order, lazily, model shipped once per worker."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 import random
 import subprocess
@@ -94,11 +93,11 @@ class CountingModel(FakeModel):
 
 
 def test_cleaner_is_shipped_once_per_worker(tmp_path):
-    # with "spawn" the cleaner must be pickled to the workers (with "fork" they inherit it)
+    # loky starts workers by fork+exec: the cleaner is pickled to each worker, once
     log = tmp_path / "unpickled.log"
     cleaner = Cleaner(CountingModel(str(log)))
     texts = make_texts(200, seed=3)
-    out = list(imap_clean(cleaner, texts, n_jobs=2, chunksize=4, mp_context=multiprocessing.get_context("spawn")))
+    out = list(imap_clean(cleaner, texts, n_jobs=2, chunksize=4))
     assert [r.cleaned for r in out] == [cleaner.clean(t).cleaned for t in texts]
     assert len(out) == 200
     pids = log.read_text().split()

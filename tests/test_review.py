@@ -90,7 +90,9 @@ def test_review_docs_gold_detection_and_summary():
     recs = [{"id": "dev-T-001", "text": "satu dua tiga", "outlet": "koran",
              "spans": [{"start": 5, "end": 8, "label": "promo", "kind": "k"}]},
             {"id": "dev-T-002", "text": None, "error": "missing text"}]
-    docs = review_docs(recs, [[Span(0, 4, "promo", "k", 0.9)], []])
+    # gold is never guessed from an unscored spans field
+    assert review_docs(recs, [[Span(0, 4, "promo", "k", 0.9)], []])[0].gold is None
+    docs = review_docs(recs, [[Span(0, 4, "promo", "k", 0.9)], []], gold=True)
     assert docs[0].gold is not None and docs[0].meta["outlet"] == "koran"
     assert docs[1].error == "missing text"
     page = review_html(docs, page_size=1)
@@ -151,7 +153,7 @@ def test_cli_review_gold_with_baseline(tmp_path):
     text = "Polisi menangkap bandar togel. Warga lega."
     src.write_text(json.dumps({"id": "g-H-001", "text": text, "spans": []}) + "\n", encoding="utf-8")
     out = tmp_path / "r.html"
-    res = CliRunner().invoke(app, ["review", str(src), "-o", str(out), "--baseline"])
+    res = CliRunner().invoke(app, ["review", "--gold", str(src), "-o", str(out), "--baseline"])
     assert res.exit_code == 0, res.output
     data = json.loads(_data_block(out.read_text(encoding="utf-8")))
     assert data["gold"] is True

@@ -21,8 +21,8 @@ from typing import Any, Iterable, Iterator, List, Optional
 import typer
 
 from filter.cli import UserError, app, fail
-from filter.io import (READ_ERRORS, InputError, Record, check_source, open_writer, output_record, read_records,
-                       read_text_arg, resolve_inputs, skip_done)
+from filter.io import (READ_ERRORS, InputError, Record, check_output, check_source, open_writer, output_record,
+                       read_records, read_text_arg, resolve_inputs, skip_done)
 from filter.spans import LABELS
 
 ON_ERROR = ("record", "skip", "fail")
@@ -65,6 +65,8 @@ class Summary:
     failed: int = 0
     warnings: int = 0
     skipped_done: int = 0
+    workers: int = 1
+    why_serial: str = ""
     chars: int = 0
     bytes: int = 0
     spans: Counter = field(default_factory=Counter)
@@ -90,7 +92,9 @@ class Summary:
             parts.append(f"{self.warnings} with warnings")
         if self.skipped_done:
             parts.append(f"{self.skipped_done} already done (resumed)")
-        parts += [f"spans: {spans}", f"{secs:.1f} s", f"{self.documents / secs:.1f} docs/s",
+        parts += [f"spans: {spans}", (f"1 process (no workers: {self.why_serial})" if self.why_serial else "1 process (no workers)")
+                  if self.workers <= 1 else f"{self.workers} workers",
+                  f"{secs:.1f} s", f"{self.documents / secs:.1f} docs/s",
                   f"{self.bytes / secs / 1e6:.2f} MB/s"]
         return "filter: " + ", ".join(parts)
 
@@ -144,7 +148,7 @@ def _is_tty(stream: Any) -> bool:
 
 @app.command()
 def clean(
-    inputs: List[str] = typer.Argument(..., help="Files, directories, globs, or - for stdin.", show_default=False),
+    inputs: List[str] = typer.Argument(..., metavar="INPUT", help="Files, directories, globs, or - for stdin.", show_default=False),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Output file (or directory for txt); default stdout (JSONL)."),
     input_format: Optional[str] = typer.Option(None, help="txt, jsonl, csv or parquet (default: by extension; stdin: jsonl)."),
     output_format: Optional[str] = typer.Option(None, help="jsonl, csv, parquet or txt (default: by extension)."),
@@ -154,11 +158,12 @@ def clean(
     threshold: Optional[float] = typer.Option(None, help="One score threshold for all labels (default: the model's)."),
     annotate_only: bool = typer.Option(False, "--annotate-only", help="Report spans, keep the text unchanged."),
     model: Optional[Path] = typer.Option(None, help="Model artifact (default: models/filter-id-news.joblib or $FILTER_MODEL)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Worker processes, each single-threaded (default: all cores)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Worker processes, each single-threaded; -1 = all cores (default: workers only for inputs over 20 M characters of text, one per idle core; else one process)."),
     chunksize: int = typer.Option(64, help="Documents per task sent to a worker."),
     on_error: str = typer.Option("record", help="A record that fails: record (output it with an error field), skip, or fail."),
     resume: bool = typer.Option(False, "--resume", help="Skip ids already in the output (or its kept partial file) and complete it."),
     max_chars: int = typer.Option(0, help="Fail (keep unchanged, with an error) documents longer than this; 0 = no limit."),
+    keep_text: bool = typer.Option(False, "--keep-text", help="Keep each record's original text in the output (under --text-field), so `filter review OUT` can show what was removed."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
 ) -> None:
     """Clean documents in batch: one output record (cleaned text, spans, ratios) per input record.
@@ -169,10 +174,26 @@ def clean(
     """
     try:
         code = _clean(inputs, output, input_format, output_format, text_field, id_field, remove, threshold,
-                      annotate_only, model, workers, chunksize, on_error, resume, quiet, max_chars)
+                      annotate_only, model, workers, chunksize, on_error, resume, quiet, max_chars, keep_text)
     except (UserError, InputError) as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(code)
+
+
+def _check_not_an_input(output: Path, sources: list) -> None:
+    """The output (or, for a directory output, its index) must not be one of the inputs."""
+    targets = {output.resolve(), (output / "index.jsonl").resolve()}
+    for s in sources:
+        if s.path is None:
+            continue
+        same = s.path.resolve() in targets
+        if not same and output.exists():
+            try:
+                same = os.path.samefile(s.path, output)
+            except OSError:
+                same = False
+        if same:
+            raise UserError(f"the output {output} is also an input; write to another file")
 
 
 def _limit_length(records: Iterable[Record], max_chars: int) -> Iterator[Record]:
@@ -184,7 +205,7 @@ def _limit_length(records: Iterable[Record], max_chars: int) -> Iterator[Record]
 
 
 def _clean(inputs, output, input_format, output_format, text_field, id_field, remove, threshold,
-           annotate_only, model, workers, chunksize, on_error, resume, quiet, max_chars=0) -> int:
+           annotate_only, model, workers, chunksize, on_error, resume, quiet, max_chars=0, keep_text=False) -> int:
     if on_error not in ON_ERROR:
         raise UserError(f"--on-error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
     if workers is not None and workers == 0:
@@ -199,17 +220,17 @@ def _clean(inputs, output, input_format, output_format, text_field, id_field, re
     for s in sources:
         check_source(s, text_field)
     if output not in (None, "-"):
-        out = Path(output).resolve()
-        if any(s.path is not None and s.path.resolve() == out for s in sources):
-            raise UserError(f"the output {output} is also an input")
+        _check_not_an_input(Path(output), sources)
+    check_output(output, output_format)  # before any work: the model is not loaded for a run that cannot write
     cleaner = load_cleaner(model, **parse_policy(remove, threshold, annotate_only))
     writer = open_writer(output, output_format, resume)
     for note in getattr(writer, "notes", []):
         typer.echo(f"filter: note: {note}", err=True)
 
-    from filter.parallel import clean_records
+    from filter.parallel import AUTO_MIN_PARALLEL_CHARS, PoolStats, clean_records
 
     summary = Summary()
+    pool = PoolStats()
     summary.skipped_done = writer.resumed
     sizes = [s.size for s in sources]
     total = sum(sizes) if all(x is not None for x in sizes) and all(s.format != "parquet" for s in sources) else None
@@ -218,8 +239,11 @@ def _clean(inputs, output, input_format, output_format, text_field, id_field, re
     try:
         # one OpenMP/BLAS thread per process: the model's many small predictions lose far
         # more to thread start-up and contention than they gain; --workers gives the parallelism
+        # without --workers: workers only for an input long enough to repay their start-up
+        auto = AUTO_MIN_PARALLEL_CHARS if workers is None else 0
         for rec, result, error in clean_records(cleaner, records, n_jobs=workers, chunksize=chunksize,
-                                                threads_per_worker=1):
+                                                threads_per_worker=1, min_parallel_chars=auto, stats=pool):
+            summary.workers, summary.why_serial = pool.workers, pool.reason
             summary.add(rec, result, error)
             if error is not None and on_error == "fail":
                 writer.abort(keep=False)
@@ -227,7 +251,7 @@ def _clean(inputs, output, input_format, output_format, text_field, id_field, re
                 typer.echo(f"filter: error: record {rec.id!r} failed: {error}", err=True)
                 return 1
             if error is None or on_error == "record":
-                writer.write(output_record(rec, result, error, text_field, cleaner.version))
+                writer.write(output_record(rec, result, error, text_field, cleaner.version, keep_text))
             progress.update(summary.documents, summary.bytes)
         writer.close()
     except KeyboardInterrupt:
@@ -267,7 +291,6 @@ def _clean(inputs, output, input_format, output_format, text_field, id_field, re
 # --------------------------------------------------------------------------- inspect
 
 _COLORS = {"promo": "red", "boilerplate": "yellow"}
-_KNOWN_SUFFIXES = (".txt", ".jsonl", ".jsonl.gz", ".csv", ".parquet", ".ndjson", ".gz")
 
 
 def render_marked(text: str, spans: list, removed: tuple[str, ...], color: bool) -> str:
@@ -296,43 +319,56 @@ def render_marked(text: str, spans: list, removed: tuple[str, ...], color: bool)
     return "".join(out)
 
 
-def _inspect_record(target: str, record_id: Optional[str], text_field: str, id_field: str) -> Record:
+def _inspect_record(target: Optional[str], text: Optional[str], record_id: Optional[str], index: Optional[int],
+                    text_field: str, id_field: str) -> tuple[Record, str]:
+    """The record to inspect and a note on which one it is (empty for a literal text or a .txt)."""
+    if (target is None) == (text is None):
+        raise UserError("give a file (or - for stdin) or --text \"...\", one of the two")
+    if text is not None:
+        return Record(0, "text", text), ""
     if target == "-":
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
-        return Record(0, "-", data.decode("utf-8", "replace"))
+        return Record(0, "-", data.decode("utf-8", "replace")), ""
     p = Path(target)
-    if "\n" not in target and len(target) < 4096:
-        try:
-            is_file = p.is_file()
-            is_dir = p.is_dir()
-        except OSError:
-            is_file = is_dir = False
-        if is_dir:
-            raise UserError(f"{target} is a directory; give a file or a text")
-        if is_file:
-            rec = read_text_arg(p, record_id, text_field, id_field)
-            if rec.error is not None:
-                raise UserError(f"record {rec.id!r} of {target} cannot be inspected: {rec.error}")
-            return rec
-        if " " not in target and (target.lower().endswith(_KNOWN_SUFFIXES) or "/" in target):
-            raise UserError(f"no such file: {target}")
-    return Record(0, "text", target)
+    try:
+        is_file, is_dir = p.is_file(), p.is_dir()
+    except OSError:  # a name too long for the file system, ...
+        is_file = is_dir = False
+    if is_dir:
+        raise UserError(f"{target} is a directory; give a file")
+    if not is_file:
+        hint = "" if "\n" in target else ' (to inspect a literal text, pass --text "...")'
+        raise UserError(f"no such file: {target[:80]}{hint}")
+    picked = read_text_arg(p, record_id, text_field, id_field, index)
+    rec = picked.record
+    if rec.error is not None:
+        raise UserError(f"record {rec.id!r} of {target} cannot be inspected: {rec.error}")
+    note = ""
+    if picked.total > 1:
+        note = (f"record {picked.position} of {picked.total} in {target} (id {rec.id}); "
+                f"pick another with --id ID or --index N")
+    return rec, note
 
 
 @app.command()
 def inspect(
-    target: str = typer.Argument(..., help="A .txt/.jsonl/.csv/.parquet file, a literal text, or - for stdin.", show_default=False),
+    target: Optional[str] = typer.Argument(None, help="A .txt/.jsonl/.csv/.parquet file, or - for stdin.", show_default=False),
+    text: Optional[str] = typer.Option(None, "--text", "-t", help="Inspect this literal text instead of a file."),
     model: Optional[Path] = typer.Option(None, help="Model artifact (default: the bundled one)."),
-    record_id: Optional[str] = typer.Option(None, "--id", help="Record id in a JSONL/CSV/Parquet file (default: the first)."),
+    record_id: Optional[str] = typer.Option(None, "--id", help="Record id in a JSONL/CSV/Parquet file (default: the first record)."),
+    index: Optional[int] = typer.Option(None, "--index", help="Record number (1 = first) in a JSONL/CSV/Parquet file."),
     text_field: str = typer.Option("text", help="Field holding the text (tables)."),
     id_field: str = typer.Option("id", help="Field holding the id (tables)."),
     remove: str = typer.Option("promo,boilerplate", help="Labels that would be removed (others shown as kept)."),
     threshold: Optional[float] = typer.Option(None, help="One score threshold for all labels."),
     no_color: bool = typer.Option(False, "--no-color", help="Plain markers instead of colours."),
 ) -> None:
-    """Show one document with its detected spans marked by label, kind and score."""
+    """Show one document with its detected spans marked by label, kind and score.
+
+    Give a file (a table shows its first record unless --id or --index picks another), - for stdin, or --text "..." for a literal text.
+    """
     try:
-        rec = _inspect_record(target, record_id, text_field, id_field)
+        rec, note = _inspect_record(target, text, record_id, index, text_field, id_field)
         policy = parse_policy(remove, threshold, False)
         cleaner = load_cleaner(model, **policy)
     except (UserError, InputError) as exc:
@@ -347,3 +383,5 @@ def inspect(
         head += f" · warning: {rec.warning}"
     typer.echo(typer.style(head, bold=True) if color else head)
     typer.echo(render_marked(rec.text, result.spans, cleaner.policy.remove, color), color=color)
+    if note:
+        typer.echo(f"filter: {note}", err=True)

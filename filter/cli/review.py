@@ -29,22 +29,40 @@ def _read(inputs: list[str]) -> list[dict]:
         raise fail(f"cannot read input: {exc.strerror or exc}")
 
 
+def _with_gold(records: list[dict], gold_file: Path) -> list[dict]:
+    """The gold records for review: with no input, the gold file itself; else, for each input
+    record, its gold record (same id and text) carrying the input's spans as ``predicted``."""
+    gold = _read([str(gold_file)])
+    if not records:
+        return gold
+    by_id = {str(g["id"]): g for g in gold}
+    out = []
+    for r in records:
+        g = by_id.get(str(r["id"]))
+        if g is None:
+            raise fail(f"no gold record with id {r['id']!r} in {gold_file}")
+        if isinstance(r.get("text"), str) and r["text"] != g.get("text"):
+            raise fail(f"record {r['id']!r}: its text differs from the gold record's in {gold_file}")
+        out.append({**r, "text": g.get("text"), "spans": g.get("spans") or [], "predicted": r.get("spans")})
+    return out
+
+
 @app.command("review")
 def review_command(
-    inputs: Annotated[list[str], typer.Argument(help="Input files (.jsonl, .csv, .parquet, .txt), directories or globs.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")],
+    inputs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="INPUT", show_default=False,
+        help="Files (.jsonl, .csv, .parquet, .txt), directories or globs: texts to clean, or the output of filter clean --keep-text to show as it is.")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.", show_default=False)] = ...,
+    gold: Annotated[Optional[Path], typer.Option("--gold", help="Gold file (id, text, spans): mark false positives and misses against it. Without INPUT, its texts are reviewed.")] = None,
     model: Annotated[Optional[Path], typer.Option("--model", help="Model artifact (default: the bundled one).")] = None,
     baseline: Annotated[bool, typer.Option("--baseline", help="Show the keyword-regex baseline's removals instead of the model's.")] = False,
-    gold: Annotated[Optional[bool], typer.Option("--gold/--no-gold", help="Treat the input spans as gold and mark false positives/negatives (default: when the spans have no score).")] = None,
     threshold: Annotated[Optional[float], typer.Option("--threshold", help="One threshold for every label.")] = None,
     page_size: Annotated[int, typer.Option("--page-size", help="Documents per page.")] = 50,
     title: Annotated[str, typer.Option("--title", help="Page title.")] = "filter review",
 ) -> None:
     """Write an HTML page listing documents with removed spans highlighted by label.
 
-    Predictions come from the model (or ``--baseline``); input records that already carry
-    scored spans (``filter clean`` output with its text) are shown as they are unless
-    ``--model``/``--baseline`` is given. With gold input, errors are marked against the gold.
+    Records that carry scored spans and their text (filter clean --keep-text output) are shown as they are; other records are cleaned by the model (or --baseline), which --model or --baseline also forces. A spans field without scores is never taken for gold: pass the gold file with --gold.
     """
     from filter.evaluation.baseline import keyword_baseline
     from filter.evaluation.review import has_scores, review_docs, review_html
@@ -55,11 +73,15 @@ def review_command(
         raise fail(f"--threshold must be between 0 and 1, got {threshold}")
     if baseline and model is not None:
         raise fail("--baseline and --model exclude each other")
-    records = _read(inputs)
-    scored = has_scores(records)
-    is_gold = gold if gold is not None else (not scored and any("spans" in r for r in records))
+    if not inputs and gold is None:
+        raise fail("give INPUT files to review, or --gold FILE")
+    records = _read(list(inputs)) if inputs else []
+    if gold is not None:
+        records = _with_gold(records, gold)
+    own = [r.get("predicted", r.get("spans")) for r in records]
+    scored = has_scores({"spans": spans} for spans in own)
     subtitle = ""
-    if baseline or model is not None or not scored or is_gold:
+    if baseline or model is not None or not scored:
         readable = [r for r in records if isinstance(r.get("text"), str)]
         cleaner = None
         if not baseline:
@@ -80,14 +102,16 @@ def review_command(
         it = iter(spans)
         predicted = [list(next(it)) if isinstance(r.get("text"), str) else [] for r in records]
     else:
-        predicted = None
+        from filter.spans import Span
+
         subtitle = "spans from the input"
+        predicted = [[Span.from_dict(s) for s in (spans or [])] for spans in own]
     try:
-        docs = review_docs(records, predicted, gold=is_gold)
+        docs = review_docs(records, predicted, gold=gold is not None)
     except ValueError as exc:
         raise fail(f"bad gold spans: {exc}")
-    if is_gold:
-        subtitle += " vs gold"
+    if gold is not None:
+        subtitle += f" vs gold ({gold.name})"
     page = review_html(docs, title=title, page_size=page_size, subtitle=subtitle)
     try:
         output.write_text(page, encoding="utf-8")

@@ -292,17 +292,15 @@ def has_scores(records: Iterable[Mapping[str, Any]]) -> bool:
 
 
 def review_docs(records: Sequence[Mapping[str, Any]], predicted: Sequence[Sequence[Span]] | None = None,
-                gold: bool | None = None) -> list[ReviewDoc]:
+                gold: bool = False) -> list[ReviewDoc]:
     """ReviewDocs from records with ``text`` (and ``id``, ``spans``, ``outlet``...).
 
     ``predicted``: spans per record; ``None`` uses the records' own spans as predictions.
-    ``gold``: treat the records' spans as gold (default: when they carry no ``score`` and
-    ``predicted`` is given).
+    ``gold``: the records' spans are gold annotations. Never guessed: an unscored ``spans``
+    field (even ``[]``) is not gold unless the caller says so (``filter review --gold``).
     """
     from filter.evaluation.metrics import gold_spans
 
-    if gold is None:
-        gold = predicted is not None and not has_scores(records)
     out = []
     for i, r in enumerate(records):
         rid = str(r.get("id", i + 1))

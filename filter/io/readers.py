@@ -208,8 +208,8 @@ def _read_jsonl(source: Source, text_field: str, id_field: str, prefix: str) -> 
             if not line.strip():
                 continue
             fallback = f"{prefix}{lineno}" if prefix else lineno
-            try:
-                obj = json.loads(line)
+            try:  # without its line break, an unterminated string is reported as such
+                obj = json.loads(line.rstrip("\r\n"))
             except json.JSONDecodeError as exc:
                 yield Record(-1, fallback, None, {"raw": _fix_text(line.rstrip("\r\n"), None)[0]},
                              f"invalid JSON on line {lineno}: {exc.msg} (column {exc.colno})", warning)
@@ -361,19 +361,40 @@ def read_records(sources: Sequence[Source] | Sequence[str], text_field: str = "t
             yield rec
 
 
+@dataclass
+class Picked:
+    """One record chosen from a file: the record, its 1-based position and the file's record count."""
+
+    record: Record
+    position: int
+    total: int
+
+
 def read_text_arg(path: Path, record_id: str | None = None, text_field: str = "text",
-                  id_field: str = "id") -> Record:
-    """One record from a file: the whole ``.txt``, or the ``record_id`` record (default first) of a table."""
-    fmt = detect_format(path)
-    if fmt is None:
-        fmt = "txt"
+                  id_field: str = "id", index: int | None = None) -> Picked:
+    """One record from a file: the whole ``.txt``, or of a table the record with id ``record_id``,
+    else the ``index``-th (1-based), else the first; the file is read to the end to count them."""
+    if record_id is not None and index is not None:
+        raise InputError("give --id or --index, not both")
+    if index is not None and index < 1:
+        raise InputError(f"--index counts from 1, got {index}")
+    fmt = detect_format(path) or "txt"
+    chosen: Picked | None = None
+    total = 0
     for rec in read_source(Source(path, fmt, path.name), text_field, id_field):
-        if record_id is None or str(rec.id) == str(record_id):
+        total += 1
+        if chosen is None and ((record_id is not None and str(rec.id) == str(record_id))
+                               or (record_id is None and (index or 1) == total)):
             rec.index = 0
-            return rec
-    if record_id is None:
-        raise InputError(f"{path} has no records")
-    raise InputError(f"no record with id {record_id!r} in {path}")
+            chosen = Picked(rec, total, 0)
+    if chosen is None:
+        if total == 0:
+            raise InputError(f"{path} has no records")
+        if record_id is not None:
+            raise InputError(f"no record with id {record_id!r} in {path}")
+        raise InputError(f"--index {index} is past the end of {path}, which has {total} records")
+    chosen.total = total
+    return chosen
 
 
 # --------------------------------------------------------------------------- output records

@@ -26,12 +26,14 @@ from filter.spans import CleanResult
 
 
 def output_record(rec: Record, result: CleanResult | None, error: str | None = None,
-                  text_field: str = "text", model_version: str | None = None) -> dict[str, Any]:
+                  text_field: str = "text", model_version: str | None = None,
+                  keep_text: bool = False) -> dict[str, Any]:
     """The output record for an input record: result fields, ``error``/``warning``, passthrough.
 
     A failed record has ``cleaned: null``, empty spans, null ratios, and keeps its original text
-    (under the text field's name, when there was one) so nothing is lost. Input fields whose
-    names clash with result fields are passed through as ``input_<name>``.
+    (under the text field's name, when there was one) so nothing is lost; ``keep_text`` keeps it
+    for every record (so ``filter review`` can show what was removed). Input fields whose names
+    clash with result fields are passed through as ``input_<name>``.
     """
     out: dict[str, Any] = {"id": rec.id}
     if result is not None and error is None:
@@ -44,8 +46,8 @@ def output_record(rec: Record, result: CleanResult | None, error: str | None = N
                     "boilerplate_ratio": None, "model_version": result.model_version if result else model_version})
     if error is not None:
         out["error"] = error
-        if rec.text is not None:
-            out[text_field] = rec.text
+    if (error is not None or keep_text) and rec.text is not None:
+        out[text_field] = rec.text
     if rec.warning is not None:
         out["warning"] = rec.warning
     for k, v in rec.fields.items():
@@ -225,8 +227,21 @@ class JsonlWriter(Writer):
             self._fd = None
 
 
+def _overflow_name(cols: list[str]) -> str:
+    """The overflow column's name: ``extra``, or ``_extra``, ``__extra``... if an input field has it."""
+    name = "extra"
+    while name in cols:
+        name = "_" + name
+    return name
+
+
 class _TableWriter(Writer):
-    """CSV/Parquet: fixed columns decided from the first chunk; later new fields go to ``extra``."""
+    """CSV/Parquet: fixed columns decided from the first chunk; fields that first appear later
+    go, as one JSON object, to the last column (the overflow: ``extra``, or ``_extra`` when an
+    input field is already called ``extra``), so no input field is ever overwritten."""
+
+    #: Parquet keeps pass-through values as they are (typed columns); CSV writes JSON text
+    typed = False
 
     def _columns_for(self, rows: list[dict[str, Any]]) -> list[str]:
         cols = list(RESULT_KEYS) + ["error", "warning"]
@@ -234,9 +249,11 @@ class _TableWriter(Writer):
             for k in r:
                 if k not in cols:
                     cols.append(k)
-        return cols + (["extra"] if "extra" not in cols else [])
+        return cols + [_overflow_name(cols)]
 
     def _rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        assert self.columns is not None
+        overflow = self.columns[-1]
         out = []
         for r in rows:
             row = {c: None for c in self.columns}
@@ -246,12 +263,12 @@ class _TableWriter(Writer):
                     row[k] = json.dumps(v, ensure_ascii=False)
                 elif k in ("junk_ratio", "promo_ratio", "boilerplate_ratio"):
                     row[k] = v
-                elif k in row:
-                    row[k] = _cell(v)
+                elif k in row and k != overflow:
+                    row[k] = v if self.typed and k not in RESULT_KEYS else _cell(v)
                 else:
                     extra[k] = v
             if extra:
-                row["extra"] = _cell(extra)
+                row[overflow] = _cell(extra)
             out.append(row)
         return out
 
@@ -382,22 +399,67 @@ class ParquetWriter(_TableWriter):
                 self.resumed += 1
         old.unlink()
 
-    def _make_schema(self) -> Any:
+    typed = True
+
+    def _make_schema(self, rows: list[dict[str, Any]]) -> Any:
+        """Result columns as strings and floats; each pass-through column typed from the values of
+        the first chunk (int stays int), as text when it has none or they mix types."""
         import pyarrow as pa
 
         floats = {"junk_ratio", "promo_ratio", "boilerplate_ratio"}
-        return pa.schema([(c, pa.float64() if c in floats else pa.string()) for c in self.columns or []])
+        fixed = set(RESULT_KEYS) | {"error", "warning", self.columns[-1]}  # type: ignore[index]
+        fields = []
+        for c in self.columns or []:
+            if c in floats:
+                kind = pa.float64()
+            elif c in fixed:
+                kind = pa.string()
+            else:
+                try:
+                    kind = pa.array([r.get(c) for r in rows]).type
+                except (pa.ArrowException, TypeError, ValueError, OverflowError):
+                    kind = pa.string()
+                if pa.types.is_null(kind):
+                    kind = pa.string()
+            fields.append((c, kind))
+        return pa.schema(fields)
+
+    def _fit(self, table_rows: list[dict[str, Any]]) -> Any:
+        """A table in the file's schema; a value that does not fit its column's type (a later
+        record's text in an int column) is moved, under its own name, to the overflow column."""
+        import pyarrow as pa
+
+        try:
+            return pa.Table.from_pylist(table_rows, schema=self._schema)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            pass
+        overflow = self._schema.names[-1]
+        for row in table_rows:
+            moved = {}
+            for f in self._schema:
+                v = row.get(f.name)
+                if v is None or f.name == overflow:
+                    continue
+                try:
+                    pa.array([v], type=f.type)
+                except (pa.ArrowException, TypeError, ValueError, OverflowError):
+                    moved[f.name] = v
+                    row[f.name] = None
+            if moved:
+                old = json.loads(row[overflow]) if row.get(overflow) else {}
+                row[overflow] = _cell({**old, **moved})
+        return pa.Table.from_pylist(table_rows, schema=self._schema)
 
     def _flush(self, rows: list[dict[str, Any]]) -> None:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         if self.columns is None:
             self.columns = self._columns_for(rows)
+        table_rows = self._rows(rows)
         if self._pw is None:
-            self._schema = self._make_schema()
+            self._schema = self._make_schema(table_rows)
             self._pw = pq.ParquetWriter(self.partial, self._schema)
-        self._pw.write_table(pa.Table.from_pylist(self._rows(rows), schema=self._schema))
+        self._pw.write_table(self._fit(table_rows))
 
     def _close_file(self) -> None:
         if self._pw is None and self.columns is None:
@@ -512,8 +574,15 @@ class StreamWriter(Writer):
             pass
 
 
+def _is_dir_path(path: str | os.PathLike) -> bool:
+    """``-o newdir/`` (a trailing separator) or an existing directory: the user means a directory."""
+    text = os.fspath(path)
+    return text.endswith((os.sep, "/")) or Path(text).is_dir()
+
+
 def output_format(path: str | os.PathLike | None, output_format: str | None = None) -> str:
-    """The output format: ``output_format`` if given, else from ``path``'s extension (stdout: jsonl)."""
+    """The output format: ``output_format`` if given, else from ``path``'s extension (stdout: jsonl;
+    a directory, existing or written with a trailing ``/``: txt)."""
     if output_format is not None:
         if output_format not in OUTPUT_FORMATS:
             raise InputError(f"unknown output format {output_format!r}; choose from {', '.join(OUTPUT_FORMATS)}")
@@ -521,7 +590,7 @@ def output_format(path: str | os.PathLike | None, output_format: str | None = No
     if path is None or str(path) == "-":
         return "jsonl"
     p = Path(path)
-    if p.is_dir():
+    if _is_dir_path(path):
         return "txt"
     name = p.name.lower()
     if name.endswith(".gz"):
@@ -529,6 +598,38 @@ def output_format(path: str | os.PathLike | None, output_format: str | None = No
     fmt = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}.get(p.suffix.lower())
     if fmt is None:
         raise InputError(f"unknown output format for {path}; name it .jsonl/.csv/.parquet or pass --output-format")
+    return fmt
+
+
+def check_output(path: str | os.PathLike | None, fmt: str | None = None) -> str:
+    """Fail early with an ``InputError`` if the output cannot be written; return its format.
+
+    Run before any work (before the model loads): a path under a file, a directory given for a
+    file format (or a file for ``txt``), a directory that cannot be created or written (missing
+    root, read-only, no permission). Missing parent directories are created, as the writer would.
+    """
+    fmt = output_format(path, fmt)
+    if path is None or str(path) == "-":
+        return fmt
+    p = Path(path)
+    if fmt != "txt" and _is_dir_path(path):
+        raise InputError(f"the output {path} is a directory; --output-format {fmt} writes one file "
+                         f"(e.g. -o {p / ('out.' + fmt)}), or use --output-format txt for a directory of .txt files")
+    if fmt == "txt" and p.exists() and not p.is_dir():
+        raise InputError(f"--output-format txt needs a directory, but {path} is a file")
+    folder = p if fmt == "txt" else p.parent
+    ancestor = folder
+    while not os.path.lexists(ancestor) and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if os.path.lexists(ancestor) and not ancestor.is_dir():
+        raise InputError(f"cannot write {path}: {ancestor} is a file, not a directory")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".{p.name or 'out'}.{os.getpid()}.probe"
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return fmt
 
 
