@@ -45,7 +45,10 @@ def render_card(meta: dict[str, Any]) -> str:
         f"- version `{meta.get('model_version')}`, trained {meta.get('trained_at')}, "
         f"scikit-learn {meta.get('sklearn_version')}, Python {meta.get('python_version')}",
         f"- `{art.get('file')}`: {art.get('bytes', 0) / 1e6:.1f} MB, sha256 `{art.get('sha256')}` "
-        "(checked before unpickling)",
+        "(the scikit-learn objects; checked before unpickling)",
+        *([f"- `{arr['file']}` + `{arr['spec_file']}`: {arr['bytes'] / 1e6:.1f} MB, sha256 `{arr['sha256']}`: "
+           "what `Cleaner.load()` reads — plain arrays and JSON, no unpickling, no scikit-learn (checksums "
+           "checked before reading)"] if (arr := meta.get("arrays")) else []),
         f"- thresholds (chosen on the validation split): {meta.get('thresholds')}",
         f"- training data sha256 `{tr.get('data_sha256')}`; seed {tr.get('seed')}; "
         f"{tr.get('train_docs')} training / {tr.get('valid_docs')} validation documents; "
