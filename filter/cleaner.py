@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator, Protocol, Sequence
 from filter.doc import DEFAULT_DOC_MODEL
 from filter.spans import DOC_KEYS, LABELS, CleanResult, Span, check_spans
 
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "filter-id-news.joblib"
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "filter-id-news.npz"
 
 
 class SpanModel(Protocol):
