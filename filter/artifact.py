@@ -1,9 +1,14 @@
-"""Model artifacts: ``<name>.joblib`` plus ``<name>.json`` metadata, verified on load.
+"""Model artifacts: ``<name>.npz`` + ``<name>.spec.json`` (plain arrays, what inference
+loads), ``<name>.joblib`` (the scikit-learn training objects) and ``<name>.json`` metadata.
 
-A joblib file is code-bearing and version-fragile, so every artifact carries its
-scikit-learn version, training-data hash, thresholds, the decode config they were chosen for, metrics and the sha256 of the joblib
-file. ``load_model`` checks the checksum *before* unpickling and refuses a mismatch; a
-scikit-learn version mismatch is a warning.
+A joblib file is code-bearing and version-fragile, so inference loads the array artifact
+(``filter.runtime``: no unpickling, no scikit-learn, fast start-up). The metadata carries the
+scikit-learn version, training-data hash, thresholds, the decode config they were chosen for,
+metrics and the sha256 of every file;
+``load_model`` checks the checksums *before* reading and refuses a mismatch. Loading a
+``.joblib`` (still possible, e.g. to compare) warns on a scikit-learn version mismatch.
+``save_model`` writes both forms; ``export_arrays_for`` adds the array form to an existing
+joblib artifact (one call after a retrain by other means).
 """
 from __future__ import annotations
 
@@ -16,9 +21,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from filter.runtime import RUNTIME_MODULES, ModelError, export_arrays, load_arrays, spec_path
 
-class ModelError(Exception):
-    """The model artifact is missing, tampered with or unreadable."""
+__all__ = ["ModelError", "ModelVersionWarning", "load_model", "save_model", "export_arrays_for", "read_meta",
+           "meta_path", "arrays_path"]
 
 
 class ModelVersionWarning(UserWarning):
@@ -37,8 +43,20 @@ def meta_path(path: str | os.PathLike) -> Path:
     return Path(path).with_suffix(".json")
 
 
+def arrays_path(path: str | os.PathLike) -> Path:
+    """The array artifact beside a model path (``<name>.npz``)."""
+    return Path(path).with_suffix(".npz")
+
+
+def _write_meta(path: Path, meta: dict[str, Any]) -> None:
+    tmp = meta_path(path).with_name(meta_path(path).name + ".tmp")
+    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, meta_path(path))
+
+
 def save_model(model: Any, path: str | os.PathLike, meta: dict[str, Any]) -> dict[str, Any]:
-    """Write the joblib file (compressed) and its metadata; returns the metadata written."""
+    """Write the joblib file (compressed), the array artifact (for a model of a runtime filter
+    class, e.g. ``FilterModel``) and their metadata; returns the metadata written."""
     import joblib
     import sklearn
 
@@ -58,8 +76,21 @@ def save_model(model: Any, path: str | os.PathLike, meta: dict[str, Any]) -> dic
         **meta,
         "artifact": {"file": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)},
     }
-    meta_path(path).write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if type(model).__module__ in RUNTIME_MODULES:   # a runtime model class: inference loads its arrays
+        full["arrays"] = export_arrays(model, arrays_path(path))
+    _write_meta(path, full)
     return full
+
+
+def export_arrays_for(path: str | os.PathLike) -> dict[str, Any]:
+    """Add (or refresh) the array artifact of an existing joblib artifact: load it verified,
+    export its arrays, record their checksums in the metadata; returns that record."""
+    path = Path(path).with_suffix(".joblib")
+    model = load_model(path)
+    meta = read_meta(path)
+    meta["arrays"] = export_arrays(model, arrays_path(path))
+    _write_meta(path, meta)
+    return meta["arrays"]
 
 
 def read_meta(path: str | os.PathLike) -> dict[str, Any]:
@@ -73,13 +104,16 @@ def read_meta(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def load_model(path: str | os.PathLike) -> Any:
-    """Verify the checksum recorded in the metadata, then unpickle; warn on a version mismatch."""
+    """Load a model verified against its metadata: an ``.npz`` array artifact with numpy alone,
+    a ``.joblib`` by unpickling (warns on a scikit-learn version mismatch)."""
+    path = Path(path)
+    if path.suffix == ".npz":
+        return _load_arrays(path)
+    if not path.exists():
+        raise ModelError(f"model file {path} not found")
     import joblib
     import sklearn
 
-    path = Path(path)
-    if not path.exists():
-        raise ModelError(f"model file {path} not found")
     meta = read_meta(path)
     expected = meta.get("artifact", {}).get("sha256")
     actual = sha256_file(path)
@@ -93,6 +127,11 @@ def load_model(path: str | os.PathLike) -> Any:
         model = joblib.load(path)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure is a model error for the user
         raise ModelError(f"model file {path} could not be loaded: {exc}") from exc
+    return _apply_meta(model, meta, path)
+
+
+def _apply_meta(model: Any, meta: dict[str, Any], path: Path) -> Any:
+    """Thresholds and the decode config they were chosen for, from the metadata (both forms)."""
     model.thresholds = dict(meta.get("thresholds") or getattr(model, "thresholds", {}))
     if "decode_config" in meta:   # the decode config the thresholds were chosen for (else the defaults)
         from filter.decode import DecodeConfig
@@ -102,3 +141,14 @@ def load_model(path: str | os.PathLike) -> Any:
         except (TypeError, ValueError) as exc:
             raise ModelError(f"model metadata {meta_path(path)} has a bad decode_config: {exc}") from exc
     return model
+
+
+def _load_arrays(path: Path) -> Any:
+    if not path.exists():
+        raise ModelError(f"model file {path} not found")
+    meta = read_meta(path)
+    expected = meta.get("arrays")
+    if not expected or expected.get("file") != path.name or expected.get("spec_file") != spec_path(path).name:
+        raise ModelError(f"model metadata {meta_path(path)} records no array artifact {path.name}; "
+                         f"refusing to load it unverified")
+    return _apply_meta(load_arrays(path, expected), meta, path)

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol, Sequence
 
-from filter.spans import LABELS, CleanResult, Span, check_spans
+from filter.doc import DEFAULT_DOC_MODEL
+from filter.spans import DOC_KEYS, LABELS, CleanResult, Span, check_spans
 
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "filter-id-news.joblib"
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "filter-id-news.npz"
 
 
 class SpanModel(Protocol):
@@ -35,11 +36,20 @@ class Policy:
     validation split); a number overrides them for every label.
     ``annotate_only`` reports the spans and leaves the text untouched.
     ``remove`` is a label or a collection of labels: ``remove="promo"`` is the one label "promo".
+
+    Document-level steps: ``promo_pages`` (needs the document model, ``Cleaner.doc_model``)
+    turns a page the document model calls ``promo`` into promo spans over all
+    its text outside the kept boilerplate spans (``filter.doc.promo_page_spans``);
+    ``language_guard`` keeps, in a document confidently detected as not Indonesian, only spans
+    scoring at least ``foreign_threshold`` (the span model learned Indonesian).
     """
 
     remove: tuple[str, ...] = LABELS
     threshold: float | None = None
     annotate_only: bool = False
+    promo_pages: bool = True
+    language_guard: bool = True
+    foreign_threshold: float = 0.9
 
     def __post_init__(self) -> None:
         if isinstance(self.remove, str):  # one label, not its letters
@@ -67,13 +77,22 @@ class Cleaner:
 
     model: SpanModel
     policy: Policy = field(default_factory=Policy)
+    doc_model: Any = None
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None, **policy: Any) -> "Cleaner":
-        """Load a model artifact (default: the bundled one in ``models/``), verifying its checksum."""
+    def load(cls, path: str | os.PathLike | None = None, doc_path: str | os.PathLike | None = None,
+             **policy: Any) -> "Cleaner":
+        """Load a model artifact (default: the bundled one in ``models/``), verifying its checksum,
+        and the document model (``doc_path``, default the bundled ``models/filter-doc.npz`` when
+        present; without one, results carry no document label)."""
         from filter.artifact import load_model
+        from filter.doc import load_doc_model
 
-        return cls(load_model(path or os.environ.get("FILTER_MODEL") or DEFAULT_MODEL), Policy(**policy))
+        doc = doc_path or os.environ.get("FILTER_DOC_MODEL")
+        if doc is None and DEFAULT_DOC_MODEL.exists():
+            doc = DEFAULT_DOC_MODEL
+        return cls(load_model(path or os.environ.get("FILTER_MODEL") or DEFAULT_MODEL), Policy(**policy),
+                   load_doc_model(doc) if doc else None)
 
     @property
     def version(self) -> str:
@@ -82,16 +101,20 @@ class Cleaner:
     def with_policy(self, **changes: Any) -> "Cleaner":
         from dataclasses import replace
 
-        return Cleaner(self.model, replace(self.policy, **changes))
+        return Cleaner(self.model, replace(self.policy, **changes), self.doc_model)
 
     def _keep(self, span: Span) -> bool:
         th = self.policy.threshold
         return span.score >= (th if th is not None else self.model.thresholds.get(span.label, 0.5))
 
-    def detect_many(self, texts: Sequence[str], counts: dict[str, int] | None = None) -> list[list[Span]]:
-        """``detect`` for a batch: one model call per stage for the whole batch when the model can.
-        When ``counts`` is given (a dict the caller owns), each decode step's firings are added
-        to it (``filter.decode``; models without decode steps add nothing)."""
+    def _analyse_many(self, texts: Sequence[str], counts: dict[str, int] | None = None
+                      ) -> list[tuple[list[Span], Any, str]]:
+        """Kept spans, document verdict (or None) and language code for each text.
+
+        ``counts`` (a dict the caller owns) gets each decode step's firings (``filter.decode``;
+        models without decode steps add nothing), ``promo_page`` (pages turned into promo
+        spans) and ``language_guard`` (spans dropped from non-Indonesian pages).
+        """
         for t in texts:
             if not isinstance(t, str):
                 raise TypeError(f"text must be str, not {type(t).__name__}")
@@ -101,29 +124,62 @@ class Cleaner:
             raw = many(list(texts), th) if counts is None else many(list(texts), th, counts=counts)
         else:
             raw = [self.model.predict_spans(t) for t in texts]
-        return [check_spans(t, [s for s in spans if self._keep(s)]) for t, spans in zip(texts, raw)]
+        from filter.doc import promo_page_spans
+        from filter.langid import detect_language, is_foreign
+
+        verdicts = self.doc_model.verdicts(texts) if self.doc_model is not None else [None] * len(texts)
+        out = []
+        for t, spans, verdict in zip(texts, raw, verdicts):
+            kept = [s for s in spans if self._keep(s)]
+            language, prob = detect_language(t)
+            if self.policy.language_guard and is_foreign(language, prob):
+                n = len(kept)
+                kept = [s for s in kept if s.score >= self.policy.foreign_threshold]
+                if counts is not None and n > len(kept):
+                    counts["language_guard"] = counts.get("language_guard", 0) + n - len(kept)
+            if self.policy.promo_pages and verdict is not None and verdict.label == "promo":
+                kept = promo_page_spans(t, kept, verdict.score)
+                if counts is not None:
+                    counts["promo_page"] = counts.get("promo_page", 0) + 1
+            out.append((check_spans(t, kept), verdict, language))
+        return out
+
+    def document_fields(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        """``doc_label``, ``doc_score`` and ``language`` per text, without span detection."""
+        from filter.langid import detect_language
+
+        verdicts = self.doc_model.verdicts(texts) if self.doc_model is not None else [None] * len(texts)
+        return [CleanResult(t, t, doc_label=v.label if v else "", doc_score=v.score if v else None,
+                            language=detect_language(t)[0]).doc_fields() for t, v in zip(texts, verdicts)]
+
+    def detect_many(self, texts: Sequence[str], counts: dict[str, int] | None = None) -> list[list[Span]]:
+        """``detect`` for a batch: one model call per stage for the whole batch when the model can;
+        ``counts`` as in ``_analyse_many``."""
+        return [spans for spans, _, _ in self._analyse_many(texts, counts)]
 
     def detect(self, text: str) -> list[Span]:
         """Spans whose score reaches the policy's (or the model's per-label) threshold."""
         return self.detect_many([text])[0]
 
-    def _result(self, text: str, spans: list[Span]) -> CleanResult:
+    def _result(self, text: str, spans: list[Span], verdict: Any = None, language: str = "") -> CleanResult:
         from filter.render import render
 
         if self.policy.annotate_only:
             cleaned = text
         else:
             cleaned = render(text, [s for s in spans if s.label in self.policy.remove])
-        return CleanResult(text, cleaned, spans, self.model.version)
+        return CleanResult(text, cleaned, spans, self.model.version,
+                           doc_label=verdict.label if verdict is not None else "",
+                           doc_score=verdict.score if verdict is not None else None, language=language)
 
     def clean(self, text: str) -> CleanResult:
         """Clean one document. Raises TypeError for non-string input."""
-        return self._result(text, self.detect(text))
+        return self.clean_batch([text])[0]
 
     def clean_batch(self, texts: Sequence[str], counts: dict[str, int] | None = None) -> list[CleanResult]:
         """Clean a list of documents with one model call per stage (faster than ``clean`` each);
         ``counts`` as in ``detect_many``."""
-        return [self._result(t, s) for t, s in zip(texts, self.detect_many(texts, counts))]
+        return [self._result(t, *a) for t, a in zip(texts, self._analyse_many(texts, counts))]
 
     def clean_many(self, texts: Iterable[str], n_jobs: int = 1, chunksize: int = 64) -> Iterator[CleanResult]:
         """Clean many documents in input order; ``n_jobs>1`` uses processes (model loaded once per worker).
@@ -162,4 +218,6 @@ class Cleaner:
         out[prefix + "spans"] = [[s.to_dict() for s in r.spans] if r else None for r in results]
         for key in ("junk_ratio", "promo_ratio", "boilerplate_ratio"):
             out[prefix + key] = [r.quality()[key] if r else None for r in results]
+        for key in DOC_KEYS:
+            out[prefix + key] = [r.doc_fields()[key] if r else None for r in results]
         return out

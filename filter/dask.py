@@ -7,7 +7,8 @@
 
 Each worker process loads the model once (a per-process cache keyed by model path and policy),
 not once per partition. The added columns are ``cleaned`` (string), ``spans`` (JSON string),
-``junk_ratio``/``promo_ratio``/``boilerplate_ratio`` (float64), ``model_version`` (string) and
+``junk_ratio``/``promo_ratio``/``boilerplate_ratio`` (float64), ``doc_label`` (string),
+``doc_score`` (float64), ``language`` (string), ``model_version`` (string) and
 ``error`` (object: null, or why the row could not be cleaned — a null or non-string text).
 
 Spark (``mapInPandas``) uses ``clean_partition`` the same way::
@@ -20,7 +21,7 @@ Spark (``mapInPandas``) uses ``clean_partition`` the same way::
             out = clean_partition(pdf, text_column="text", model_path="/models/filter-id-news.joblib")
             yield out.astype({"cleaned": object, "spans": object, "model_version": object})
 
-    added = [StructField(c, DoubleType() if c.endswith("_ratio") else StringType()) for c in OUTPUT_COLUMNS]
+    added = [StructField(c, DoubleType() if c.endswith(("_ratio", "_score")) else StringType()) for c in OUTPUT_COLUMNS]
     cleaned = sdf.mapInPandas(clean_batches, schema=StructType(sdf.schema.fields + added))
 
 (each Python worker loads the model once thanks to the same per-process cache).
@@ -38,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 RATIOS = ("junk_ratio", "promo_ratio", "boilerplate_ratio")
-OUTPUT_COLUMNS = ("cleaned", "spans", *RATIOS, "model_version", "error")
+OUTPUT_COLUMNS = ("cleaned", "spans", *RATIOS, "doc_label", "doc_score", "language", "model_version", "error")
 
 
 @lru_cache(maxsize=4)
@@ -65,7 +66,8 @@ def _is_null(v: Any) -> bool:
 def output_schema_ddl() -> str:
     """The added columns as a Spark DDL fragment, for ``mapInPandas``."""
     return ("cleaned string, spans string, junk_ratio double, promo_ratio double, "
-            "boilerplate_ratio double, model_version string, error string")
+            "boilerplate_ratio double, doc_label string, doc_score double, language string, "
+            "model_version string, error string")
 
 
 def clean_partition(pdf: "pd.DataFrame", text_column: str = "text", model_path: str | None = None,
@@ -80,6 +82,7 @@ def clean_partition(pdf: "pd.DataFrame", text_column: str = "text", model_path: 
         raise KeyError(f"no column {text_column!r}; columns are {list(pdf.columns)}")
     c = cleaner if cleaner is not None else get_cleaner(model_path, **policy)
     cleaned, spans, ratios, errors = [], [], {k: [] for k in RATIOS}, []
+    doc: dict[str, list] = {"doc_label": [], "doc_score": [], "language": []}
     for text in pdf[text_column].tolist():
         try:
             if not isinstance(text, str):
@@ -90,6 +93,9 @@ def clean_partition(pdf: "pd.DataFrame", text_column: str = "text", model_path: 
             spans.append(None)
             for k in RATIOS:
                 ratios[k].append(float("nan"))
+            doc["doc_label"].append(None)
+            doc["doc_score"].append(float("nan"))
+            doc["language"].append(None)
             errors.append(f"{type(exc).__name__}: {exc}")
             continue
         cleaned.append(r.cleaned)
@@ -97,12 +103,19 @@ def clean_partition(pdf: "pd.DataFrame", text_column: str = "text", model_path: 
         q = r.quality()
         for k in RATIOS:
             ratios[k].append(q[k])
+        d = r.doc_fields()
+        doc["doc_label"].append(d["doc_label"])
+        doc["doc_score"].append(float("nan") if d["doc_score"] is None else d["doc_score"])
+        doc["language"].append(d["language"])
         errors.append(None)
     out = pdf.copy()
     out["cleaned"] = pd.Series(cleaned, index=pdf.index, dtype="string")
     out["spans"] = pd.Series(spans, index=pdf.index, dtype="string")
     for k in RATIOS:
         out[k] = pd.Series(ratios[k], index=pdf.index, dtype="float64")
+    out["doc_label"] = pd.Series(doc["doc_label"], index=pdf.index, dtype="string")
+    out["doc_score"] = pd.Series(doc["doc_score"], index=pdf.index, dtype="float64")
+    out["language"] = pd.Series(doc["language"], index=pdf.index, dtype="string")
     out["model_version"] = pd.Series([c.version] * len(pdf), index=pdf.index, dtype="string")
     out["error"] = pd.Series(errors, index=pdf.index, dtype="object")
     return out
@@ -116,6 +129,9 @@ def _meta(ddf: "dd.DataFrame") -> "pd.DataFrame":
         meta[col] = pd.Series([], dtype="string")
     for k in RATIOS:
         meta[k] = pd.Series([], dtype="float64")
+    meta["doc_label"] = pd.Series([], dtype="string")
+    meta["doc_score"] = pd.Series([], dtype="float64")
+    meta["language"] = pd.Series([], dtype="string")
     meta["model_version"] = pd.Series([], dtype="string")
     meta["error"] = pd.Series([], dtype="object")
     return meta

@@ -10,13 +10,13 @@ string once; the batch-level unit, context and token features live in ``filter.m
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import sparse
 
-from filter.segment import blocks, sentences
+from filter.segment import block_spans, line_sentences
 
 CLASSES = ("content", "promo", "boilerplate")
 IGNORE = -1
@@ -76,15 +76,22 @@ def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
 
 def make_units(text: str) -> Units:
     starts, ends, blk, whole, bs, be = [], [], [], [], [], []
-    for bi, b in enumerate(blocks(text)):
-        bs.append(b.start)
-        be.append(b.end)
-        sents = [p for s in sentences(text, b.start, b.end) for p in _split_long(text, s.start, s.end)]
-        for s, e in sents:
+    for bi, (b0, b1) in enumerate(block_spans(text)):
+        bs.append(b0)
+        be.append(b1)
+        sents = line_sentences(text, b0, b1)
+        if len(sents) == 1 and sents[0].end - sents[0].start <= MAX_UNIT_CHARS:   # most lines: one unit
+            starts.append(sents[0].start)
+            ends.append(sents[0].end)
+            blk.append(bi)
+            whole.append(True)
+            continue
+        pairs = [p for s in sents for p in _split_long(text, s.start, s.end)]
+        for s, e in pairs:
             starts.append(s)
             ends.append(e)
-            blk.append(bi)
-            whole.append(len(sents) == 1)
+        blk += [bi] * len(pairs)
+        whole += [len(pairs) == 1] * len(pairs)
     i64 = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
     return Units(text, i64(starts), i64(ends), i64(blk), np.asarray(whole, dtype=bool), i64(bs), i64(be))
 
@@ -109,6 +116,7 @@ class TokenVocab:
         self.stopwords = stopwords
         self.reader = reader
         self.max_size = max_size
+        self.lock = threading.RLock()   # callers hold it while interning, syncing and reading ids
         self.clear()
 
     def clear(self) -> None:
@@ -143,24 +151,40 @@ class TokenVocab:
 
     def sync(self) -> None:
         """Compute the features of strings interned since the last call."""
-        from sklearn.utils import murmurhash3_32
-
         from filter.normalize import normalize
+        from filter.runtime import hash_unsigned
 
-        new = self.strings[len(self.norm):]
+        k = len(self.norm)
+        new = self.strings[k:]
         if not new:
             return
+        m = k + len(new)
+        self._reserve(m)
         norms = [normalize(w) for w in new]
         self.norm += norms
-        self.flags = np.vstack([self.flags, np.array(
-            [intrinsic_flags(w, n, self.lexicon, self.stopwords, self.reader) for w, n in zip(new, norms)], dtype=np.float32)])
-        h = np.array([murmurhash3_32(n, positive=True) for n in norms], dtype=np.uint64)
-        self.hash = np.r_[self.hash, h]
+        self.flags[k:m] = [intrinsic_flags(w, n, self.lexicon, self.stopwords, self.reader) for w, n in zip(new, norms)]
+        h = np.array(hash_unsigned(norms), dtype=np.uint64)
+        self.hash[k:m] = h
         topic_word = np.array([n not in self.stopwords and _TOPIC_WORD.fullmatch(n) is not None for n in norms])
-        self.topic_col = np.r_[self.topic_col, np.where(topic_word, h % TOPIC_FEATURES, -1).astype(np.int64)]
-        self.url = np.r_[self.url, np.array([bool(_URL_RE.search(w)) for w in new], dtype=bool)]
-        self.word_proba = np.vstack([self.word_proba, np.zeros((len(new), len(CLASSES)), np.float32)])
-        self.has_proba = np.r_[self.has_proba, np.zeros(len(new), dtype=bool)]
+        self.topic_col[k:m] = np.where(topic_word, h % TOPIC_FEATURES, -1)
+        self.url[k:m] = [bool(_URL_RE.search(w)) for w in new]
+        self.word_proba[k:m] = 0
+        self.has_proba[k:m] = False
+
+    _COLUMNS = ("flags", "hash", "topic_col", "url", "word_proba", "has_proba")
+
+    def _reserve(self, n: int) -> None:
+        """Room for ``n`` entries in the feature arrays (grown by doubling: a call that adds a few
+        words copies nothing; the arrays may be longer than the vocabulary)."""
+        cap = len(self.hash)
+        if n <= cap:
+            return
+        size = max(n, 2 * cap, 1024)
+        for name in self._COLUMNS:
+            a = getattr(self, name)
+            b = np.zeros((size,) + a.shape[1:], dtype=a.dtype)
+            b[:cap] = a
+            setattr(self, name, b)
 
     def probabilities(self, ids: np.ndarray, scorer) -> np.ndarray:
         """Word-scorer probabilities of token ids, scoring each distinct unseen word once."""
@@ -189,6 +213,13 @@ DENSE_NAMES = (
 FLAG_MEANS = ((2, 0), (3, 2), (4, 1), (9, 10), (11, 3), (12, 4), (39, 11))
 
 
+def cumsum0(x, dtype=np.int64) -> np.ndarray:
+    """``np.r_[0, np.cumsum(x)]`` without ``np.r_``'s per-call overhead (offsets of runs)."""
+    out = np.zeros(len(x) + 1, dtype=dtype)
+    np.cumsum(np.asarray(x, dtype=dtype), out=out[1:])
+    return out
+
+
 def sorted_unique(a: np.ndarray, counts: bool = False, inverse: bool = False) -> list[np.ndarray]:
     """``np.unique`` of an integer array by sorting: [keys, counts?, inverse?]. (numpy 2's
     hash-based ``np.unique`` is ~15× slower on the int64 keys used here.)"""
@@ -198,7 +229,7 @@ def sorted_unique(a: np.ndarray, counts: bool = False, inverse: bool = False) ->
     first[1:] = srt[1:] != srt[:-1]
     out = [srt[first]]
     if counts:
-        out.append(np.diff(np.r_[np.nonzero(first)[0], len(srt)]))
+        out.append(np.diff(np.append(np.nonzero(first)[0], len(srt))))
     if inverse:
         inv = np.empty(len(a), dtype=np.intp)
         inv[order] = np.cumsum(first) - 1
@@ -245,10 +276,14 @@ def neighbour_similarity(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, d
     it introduces; a related-link title or an injected line does not."""
     nxt = np.zeros(n_rows)
     if len(rows):
-        M = sparse.csr_matrix((vals, (rows, cols)), shape=(n_rows, int(cols.max()) + 1))
-        dots = np.asarray(M[:-1].multiply(M[1:]).sum(axis=1)).ravel()
-        nxt[:-1] = np.where(doc[:-1] == doc[1:], dots, 0.0)
-    prv = np.r_[0.0, nxt[:-1]] if n_rows else nxt
+        # entries are sorted by (row, column): find each entry's column in the next row
+        width = int(cols.max()) + 1
+        keys = rows * width + cols
+        j = np.minimum(np.searchsorted(keys, keys + width), len(keys) - 1)
+        hit = keys[j] == keys + width
+        dots = np.bincount(rows[hit], weights=vals[hit] * vals[j[hit]], minlength=n_rows)
+        nxt[:-1] = np.where(doc[:-1] == doc[1:], dots[:-1], 0.0)
+    prv = np.concatenate([[0.0], nxt[:-1]]) if n_rows else nxt
     return np.clip(nxt, 0, 1), np.clip(prv, 0, 1)
 
 
@@ -292,6 +327,8 @@ def token_flags(text: str, toks: "list[tuple[int, int]] | np.ndarray", intrinsic
     nxt = np.append(codes, np.uint32(0))[ends]
     F[:, 5] = nxt == ord(",")
     F[:, 6] = (nxt == ord(".")) | (nxt == ord("!")) | (nxt == ord("?"))
-    F[:, 7] = np.r_[True, unit_of_tok[1:] != unit_of_tok[:-1]]
-    F[:, 8] = np.r_[unit_of_tok[1:] != unit_of_tok[:-1], True]
+    change = unit_of_tok[1:] != unit_of_tok[:-1]
+    F[0, 7] = F[-1, 8] = True
+    F[1:, 7] = change
+    F[:-1, 8] = change
     return F

@@ -1,6 +1,7 @@
 """The span model: classify units and tokens, then decode spans.
 
-Four learned parts, all scikit-learn:
+Four learned parts, trained with scikit-learn, run with numpy alone (``filter.runtime``: the
+fitted parts as plain arrays, identical probabilities):
 
 1. ``WordScorer`` — p(content/promo/boilerplate | word) from character n-grams and the shape
    of the *normalised* word (no identity feature, so unseen brand spellings score by their
@@ -25,20 +26,14 @@ from __future__ import annotations
 
 import functools
 import re
-import weakref
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.linear_model import SGDClassifier
 
 from filter.features import (
     BULLET_RE, CLASSES, CODE_RE, DATE_LINE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
-    l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
+    cumsum0, l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
 )
 from filter.decode import (  # noqa: F401 - decode helpers re-exported for older callers
     BOILER, PROMO, DecodeConfig, add_counts, attach_whitespace, gambling_story, merge_touching,
@@ -46,6 +41,7 @@ from filter.decode import (  # noqa: F401 - decode helpers re-exported for older
 from filter.decode import decode as decode_steps
 from filter.decode import gambling_tokens as _gambling_tokens
 from filter.normalize import deleet, normalize
+from filter.runtime import Linear, as_linear, as_scaler, as_trees, hash_unsigned, hashed_columns
 from filter.spans import Span
 
 WINDOW = 3          # token model context: ±3 words
@@ -57,26 +53,16 @@ HEAD_COPY_WITHIN = 12  # a repeated headline is among the first this many units 
 HEAD_COPY_MIN_TOKENS = 3
 MIN_GLUED_UNIT = 15   # tokens after a marker are candidates only in units at least this long
 KIND_MIN = 0.05       # boilerplate kinds are predicted for units at least this likely boilerplate
-SMALL_BATCH = 64      # below this many rows, boosted trees run through filter.trees
+MAX_BATCH_CHARS = 1_000_000  # a batch runs through the models in parts of about this many characters
 
 
 # ---------------------------------------------------------------- fast linear scoring
 
-_COEF_T: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # memo: contiguous coef_.T per model
-
-
-def linear_proba(clf: SGDClassifier, X) -> np.ndarray:
-    """``clf.predict_proba(X)`` for a one-vs-rest log-loss model, with a cached contiguous
-    coefficient matrix (scikit-learn copies ``coef_.T`` on every call)."""
-    coef_t = _COEF_T.get(clf)
-    if coef_t is None:
-        coef_t = _COEF_T[clf] = np.ascontiguousarray(clf.coef_.T)
-    z = np.asarray(X @ coef_t) + clf.intercept_
-    p = expit(z)
-    if p.shape[1] == 1:
-        return np.column_stack([1 - p[:, 0], p[:, 0]])
-    s = p.sum(axis=1, keepdims=True)
-    return np.divide(p, s, out=np.full_like(p, 1.0 / p.shape[1]), where=s > 0)
+def linear_proba(clf, X) -> np.ndarray:
+    """``clf.predict_proba(X)`` for a one-vs-rest log-loss model (scikit-learn or ``Linear``)
+    and a scipy sparse or dense ``X`` (training; inference scores entries, ``Linear.proba_entries``)."""
+    lin = as_linear(clf)
+    return Linear.proba(np.asarray(X @ lin.coef_t) + lin.intercept_)
 
 
 # ---------------------------------------------------------------- word scorer (token stage A)
@@ -98,7 +84,7 @@ def word_analyzer(word: str) -> list[str]:
     return feats
 
 
-class WordScorer(BaseEstimator, ClassifierMixin):
+class WordScorer:
     """p(class | word) for normalised words.
 
     A linear model over the word's character n-grams and shape scores any word, seen or not;
@@ -115,7 +101,10 @@ class WordScorer(BaseEstimator, ClassifierMixin):
         self.prior_strength = prior_strength
         self.random_state = random_state
 
-    def _vec(self) -> HashingVectorizer:
+    def _vec(self):
+        """The training featuriser (scikit-learn); inference hashes with ``word_entries``."""
+        from sklearn.feature_extraction.text import HashingVectorizer
+
         return HashingVectorizer(analyzer=word_analyzer, n_features=self.n_features,
                                  alternate_sign=False, norm="l2")
 
@@ -124,6 +113,8 @@ class WordScorer(BaseEstimator, ClassifierMixin):
         its word and ``counts`` how often it occurs. The linear model weighs rows by the
         square root of their count (frequent words would swamp the rare promo vocabulary),
         normalised to mean 1 (SGD's step scales with the weights)."""
+        from sklearn.linear_model import SGDClassifier
+
         counts = np.asarray(counts, dtype=np.float64)
         sw = np.sqrt(counts)
         sw = sw / sw.mean() if len(sw) else sw
@@ -151,8 +142,9 @@ class WordScorer(BaseEstimator, ClassifierMixin):
         out = np.zeros((len(words), len(CLASSES)), dtype=np.float32)
         if not len(words):
             return out
-        p = linear_proba(self.clf_, self._vec().transform(words))
-        out[:, self.clf_.classes_] = p
+        r, c, v = word_entries(words, self.n_features)
+        lin = as_linear(self.clf_)
+        out[:, lin.classes_] = lin.proba_entries(r, c, v, len(words))
         return out
 
     def predict_proba(self, words: Sequence[str]) -> np.ndarray:
@@ -168,6 +160,20 @@ class WordScorer(BaseEstimator, ClassifierMixin):
             pos = {w: j for j, w in enumerate(uniq)}
             out[~known] = pu[[pos[w] for w in unk]]
         return out
+
+
+def word_entries(words: Sequence[str], n_features: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``HashingVectorizer(analyzer=word_analyzer, alternate_sign=False, norm="l2")`` of
+    ``words`` as sparse entries (row-major, columns ascending, duplicates summed), computed as
+    scikit-learn computes them: the same hash, counts and l2 norm."""
+    feats = [word_analyzer(w) for w in words]
+    rows = np.repeat(np.arange(len(words), dtype=np.int64), [len(f) for f in feats])
+    cols = hashed_columns([x for f in feats for x in f], n_features)
+    keys, counts = sorted_unique(rows * n_features + cols, counts=True)
+    r, c = keys // n_features, keys % n_features
+    v = counts.astype(np.float64)
+    norm = np.sqrt(np.bincount(r, weights=v * v, minlength=len(words)))
+    return r, c, v / norm[r]
 
 
 # ---------------------------------------------------------------- per-document analysis
@@ -246,14 +252,12 @@ def _spaced_runs(se: np.ndarray, ids: np.ndarray, tok_unit: np.ndarray,
     link = single[:-1] & single[1:] & (se[1:, 0] - se[:-1, 1] == 1) & (tok_unit[1:] == tok_unit[:-1])
     if link.sum() < 3:
         return []
-    from sklearn.utils import murmurhash3_32
-
     edges = np.flatnonzero(np.diff(np.r_[0, link.astype(np.int8), 0]))
     out = []
     for a, b in zip(edges[::2], edges[1::2]):   # tokens a..b (inclusive) form the run
         if b - a >= 3 and tok_unit[a] >= 0:
             word = normalize("".join(vocab.strings[i] for i in ids[a:b + 1].tolist()))
-            out.append((int(tok_unit[a]), murmurhash3_32(word, positive=True), int(a), int(b), word))
+            out.append((int(tok_unit[a]), hash_unsigned([word])[0], int(a), int(b), word))
     return out
 
 
@@ -271,13 +275,22 @@ class Stack:
     unit_off: np.ndarray        # first unit of each document (n_docs + 1)
     tok_off: np.ndarray         # first token of each document (n_docs + 1)
     tok_hash: np.ndarray        # hash of every token's normalised form
+    _near: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def near(self, level: str, k: int) -> np.ndarray:
+        """``_neighbour`` of every unit (``level="unit"``) or token (``"tok"``), computed once per batch."""
+        key = (level, k)
+        out = self._near.get(key)
+        if out is None:
+            out = self._near[key] = _neighbour(self.unit_doc if level == "unit" else self.tok_doc, k)
+        return out
 
     @classmethod
     def of(cls, bases: Sequence[Base]) -> "Stack":
         nu = np.array([len(b.units) for b in bases], dtype=np.int64)
         nt = np.array([len(b.toks) for b in bases], dtype=np.int64)
         nb = np.array([len(b.units.block_starts) for b in bases], dtype=np.int64)
-        unit_off, tok_off, blk_off = (np.r_[0, np.cumsum(x)] for x in (nu, nt, nb))
+        unit_off, tok_off, blk_off = (cumsum0(x) for x in (nu, nt, nb))
         docs = np.arange(len(bases))
         cat = (lambda xs, dt: np.concatenate(xs).astype(dt, copy=False) if len(xs) else np.zeros(0, dt))  # noqa: E731
         tok_doc = np.repeat(docs, nt)
@@ -291,7 +304,17 @@ class Stack:
 
 def _neighbour(group: np.ndarray, k: int, rows: np.ndarray | None = None) -> np.ndarray:
     """For each row (or each of ``rows``): the row k places away when it is in the same group, else -1."""
-    i = np.arange(len(group)) if rows is None else rows
+    if rows is None:
+        n = len(group)
+        out = np.full(n, -1, dtype=np.int64)
+        if 0 < abs(k) < n:
+            a, b = (slice(0, n - k), slice(k, n)) if k > 0 else (slice(-k, n), slice(0, n + k))
+            j = np.arange(b.start, b.stop)
+            out[a] = np.where(group[a] == group[b], j, -1)
+        elif k == 0:
+            out[:] = np.arange(n)
+        return out
+    i = rows
     j = i + k
     ok = (j >= 0) & (j < len(group))
     ok &= group[np.where(ok, j, 0)] == group[i]
@@ -423,12 +446,14 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
     tok_url = np.concatenate([b.tok_url for b in bs])
     X[:, 8] = np.bincount(u, weights=tok_url[ok], minlength=n) > 0
     # position: blocks are numbered across the batch; local numbers per document
-    nb = np.maximum(np.diff(np.r_[0, np.cumsum([len(b.units.block_starts) for b in bs])]), 1)[doc]
-    blk = st.block - np.r_[0, np.cumsum([len(b.units.block_starts) for b in bs])][:-1][doc]
+    blk_off = cumsum0([len(b.units.block_starts) for b in bs])
+    nb = np.maximum(np.diff(blk_off), 1)[doc]
+    blk = st.block - blk_off[:-1][doc]
     blk_counts = np.bincount(st.block)
     X[:, 13] = st.whole
     X[:, 14] = np.log1p(blk_counts[st.block])
-    first_in_block = np.r_[True, st.block[1:] != st.block[:-1]]
+    first_in_block = np.ones(n, dtype=bool)
+    first_in_block[1:] = st.block[1:] != st.block[:-1]
     start_idx = np.maximum.accumulate(np.where(first_in_block, np.arange(n), 0))
     X[:, 15] = (np.arange(n) - start_idx) / np.maximum(blk_counts[st.block] - 1, 1)
     X[:, 16] = np.where(nb > 1, blk / np.maximum(nb - 1, 1), 0.0)
@@ -467,7 +492,7 @@ def context_features(dense: np.ndarray, P1: np.ndarray, st: Stack) -> np.ndarray
     whole = st.whole.astype(np.float32)[:, None]
     words = dense[:, [_PROMO_MAX, _PROMO_N]]
     for k in (-2, -1, 1, 2):
-        j = _neighbour(st.unit_doc, k)
+        j = st.near("unit", k)
         cols.append(_take(P1, j))
         cols.append(_take(words, j))
         cols.append(((j >= 0) & (st.block[np.maximum(j, 0)] == st.block))[:, None].astype(np.float32))
@@ -505,7 +530,7 @@ def candidates(W: np.ndarray, since: np.ndarray, st: Stack) -> np.ndarray:
     j = np.where((st.tok_flags[:, _STOP] > 0) | (st.tok_flags[:, _DIGIT] > 0), 0.0, j)
     m = j.copy()
     for k in (-1, 1):
-        m = np.maximum(m, _take(j, _neighbour(st.tok_doc, k)))
+        m = np.maximum(m, _take(j, st.near("tok", k)))
     # tokens after a marker matter only where furniture can be glued into running text
     unit_len = np.bincount(st.tok_unit[st.tok_unit >= 0], minlength=len(st.unit_doc))
     long_unit = (st.tok_unit >= 0) & (unit_len[np.maximum(st.tok_unit, 0)] >= MIN_GLUED_UNIT)
@@ -519,7 +544,7 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     stage-1 probabilities, whether it spans its block, the document's max promo, how much
     the rest of the document is about gambling (from the unit's row of ``dense``, the batch's
     ``dense_features``), and in how many other units the word recurs."""
-    caps = np.r_[0.0, np.cumsum(st.tok_flags[:, 2])]
+    caps = cumsum0(st.tok_flags[:, 2], np.float64)
     d = since[idx]
     start = np.maximum(idx - np.minimum(d, MAX_AFTER_MARKER), 0)
     cap_share = (caps[idx + 1] - caps[start]) / np.maximum(idx + 1 - start, 1)
@@ -527,9 +552,9 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
             np.where(d <= MAX_AFTER_MARKER, cap_share, -1.0)[:, None]]
     junk = W[:, [PROMO, BOILER]]
     for k in range(-WINDOW, WINDOW + 1):
-        cols.append(_take(junk, _neighbour(st.tok_doc, k, idx)))
+        cols.append(_take(junk, st.near("tok", k)[idx]))
     for k in (-1, 0, 1):
-        cols.append(_take(st.tok_flags, _neighbour(st.tok_doc, k, idx)))
+        cols.append(_take(st.tok_flags, st.near("tok", k)[idx]))
     doc = st.tok_doc[idx]
     has_units = np.diff(st.unit_off)[doc] > 0
     # a token outside every unit takes its document's first unit
@@ -544,7 +569,7 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
 
 
 
-class FilterModel(BaseEstimator):
+class FilterModel:
     """The trained filter model: ``predict_spans(text)`` returns scored promo/boilerplate spans.
 
     Fit with ``filter.training.fit.fit_model`` (it needs out-of-fold predictions across documents);
@@ -570,20 +595,24 @@ class FilterModel(BaseEstimator):
         """The token vocabulary cache of this model instance (created on first use)."""
         v = self.__dict__.get("_vocab")
         if v is None:
-            v = self.__dict__["_vocab"] = TokenVocab(self.lexicon_, self.stopwords_, reader=self.reader_)
+            v = self.__dict__.setdefault("_vocab", TokenVocab(self.lexicon_, self.stopwords_, reader=self.reader_))
         return v
 
     def bases(self, texts: Sequence[str]) -> list[Base]:
         """Units, tokens and model-independent features of a batch of documents."""
+        units = [make_units(t) for t in texts]
         vocab = self.vocab()
+        with vocab.lock:   # the shared vocabulary grows in place: one batch at a time
+            return self._bases(texts, units, vocab)
+
+    def _bases(self, texts: Sequence[str], units: list[Units], vocab: TokenVocab) -> list[Base]:
         if len(vocab) > vocab.max_size:
             vocab.clear()
-        units = [make_units(t) for t in texts]
         spans_of, ids_of = [], []
         for t in texts:
             # split keeps the tokens (odd items) and the gaps between them: offsets by cumsum
             parts = _TOKEN_SPLIT.split(t)
-            bounds = np.r_[0, np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))]
+            bounds = cumsum0(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))
             spans_of.append(np.column_stack([bounds[1:-1:2], bounds[2::2]]))
             ids_of.append(vocab.intern(parts[1::2]))
         vocab.sync()
@@ -600,8 +629,10 @@ class FilterModel(BaseEstimator):
     def base(self, text: str) -> Base:
         return self.bases([text])[0]
 
-    def unit_matrix(self, bs: Sequence[Base], st: Stack, dense: np.ndarray):
-        """Stage-1 input: hashed word uni- and bigrams of each unit (l2-normalised) + scaled dense features."""
+    def unit_entries(self, bs: Sequence[Base], st: Stack, dense: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stage-1 input as sparse entries (row-major, columns ascending within a row): hashed
+        word uni- and bigrams of each unit (l2-normalised), then the scaled dense features in
+        columns ``unit_features ...``."""
         rows = st.tok_unit
         h = np.concatenate([b.tok_hash for b in bs]) if bs else np.zeros(0, np.uint64)
         pair = (rows[1:] == rows[:-1]) & (rows[1:] >= 0)
@@ -622,30 +653,34 @@ class FilterModel(BaseEstimator):
         n = len(st.unit_doc)
         cols = (np.concatenate(H) % np.uint64(self.unit_features)).astype(np.int64)
         r, c, v = l2_rows(np.concatenate(R), cols, n)
-        Xw = sp.csr_matrix((v, (r, c)), shape=(n, self.unit_features))
-        Xd = sp.csr_matrix(self.scaler_.transform(dense))
-        return sp.hstack([Xw, Xd], format="csr")
+        D = as_scaler(self.scaler_).transform(dense)
+        dr, dc = np.nonzero(D)
+        # word entries first, then dense ones: within each row, columns ascend (CSR order)
+        rows = np.concatenate([r, dr])
+        order = np.argsort(rows, kind="stable")
+        return (rows[order], np.concatenate([c, dc + self.unit_features])[order],
+                np.concatenate([v, D[dr, dc].astype(np.float64)])[order])
+
+    def unit_matrix(self, bs: Sequence[Base], st: Stack, dense: np.ndarray):
+        """Stage-1 input as a scipy CSR matrix (training)."""
+        import scipy.sparse as sp
+
+        r, c, v = self.unit_entries(bs, st, dense)
+        return sp.csr_matrix((v, (r, c)), shape=(len(st.unit_doc), self.unit_features + dense.shape[1]))
 
     def _tree_proba(self, name: str, X: np.ndarray) -> np.ndarray:
-        """Boosted-tree probabilities: the vectorised walk for a few rows, scikit-learn's for many."""
-        clf = getattr(self, name)
-        if len(X) > SMALL_BATCH:
-            return clf.predict_proba(X)
-        from filter.trees import CompiledTrees
-
-        key = "_compiled_" + name
-        c = self.__dict__.get(key)
-        if c is None:
-            c = self.__dict__[key] = CompiledTrees(clf)
-        return c.predict_proba(X)
+        """Boosted-tree probabilities (``filter.trees``: the same values as scikit-learn's)."""
+        return as_trees(getattr(self, name)).predict_proba(X)
 
     def analyze_many(self, texts: Sequence[str]) -> list[Analysis]:
         """Run every model on a batch of documents (one model call per stage for the batch)."""
-        bs = self.bases(texts)
-        ntok = np.r_[0, np.cumsum([len(b.toks) for b in bs])]
-        nun = np.r_[0, np.cumsum([len(b.units) for b in bs])]
-        ids = np.concatenate([b.tok_ids for b in bs]) if bs else np.zeros(0, np.int64)
-        W_all = self.vocab().probabilities(ids, self.words_)
+        vocab = self.vocab()
+        with vocab.lock:   # token ids are valid for the vocabulary state they were read from
+            bs = self.bases(texts)
+            ids = np.concatenate([b.tok_ids for b in bs]) if bs else np.zeros(0, np.int64)
+            W_all = vocab.probabilities(ids, self.words_)
+        ntok = cumsum0([len(b.toks) for b in bs])
+        nun = cumsum0([len(b.units) for b in bs])
         Ws = [W_all[ntok[i]:ntok[i + 1]] for i in range(len(bs))]
         P2s: list[np.ndarray] = [np.zeros((0, 3), np.float32)] * len(bs)
         kinds_all: list[str] = []
@@ -654,8 +689,9 @@ class FilterModel(BaseEstimator):
         dense = np.zeros((0, len(DENSE_NAMES)), np.float32)
         if nun[-1]:
             dense = dense_features(bs, W_all, st)
-            X1 = self.unit_matrix(bs, st, dense)
-            P1[:, self.unit_clf_.classes_] = linear_proba(self.unit_clf_, X1)
+            r1, c1, v1 = self.unit_entries(bs, st, dense)
+            unit_lin = as_linear(self.unit_clf_)
+            P1[:, unit_lin.classes_] = unit_lin.proba_entries(r1, c1, v1, len(P1))
             X2 = context_features(dense, P1, st)
             P2 = np.zeros_like(P1)
             P2[:, self.ctx_clf_.classes_] = self._tree_proba("ctx_clf_", X2)
@@ -664,8 +700,12 @@ class FilterModel(BaseEstimator):
             # kinds only where a boilerplate span is possible (saves the 11-class model elsewhere)
             rows = np.nonzero(P2[:, BOILER] >= KIND_MIN)[0]
             if self.kind_clf_ is not None and len(rows):
-                kp = linear_proba(self.kind_clf_, X1[rows])
-                for r, k in zip(rows.tolist(), self.kind_clf_.classes_[kp.argmax(axis=1)].tolist()):
+                kind_lin = as_linear(self.kind_clf_)
+                pos = np.full(len(P2), -1)
+                pos[rows] = np.arange(len(rows))
+                sel = pos[r1] >= 0
+                kp = kind_lin.proba_entries(pos[r1[sel]], c1[sel], v1[sel], len(rows))
+                for r, k in zip(rows.tolist(), kind_lin.classes_[kp.argmax(axis=1)].tolist()):
                     kinds_all[r] = k
         since = marker_distance(st, W_all)
         cand = candidates(W_all, since, st)
@@ -705,21 +745,35 @@ class FilterModel(BaseEstimator):
                            counts: dict[str, int] | None = None) -> list[list[Span]]:
         """``predict_spans`` for a batch: much faster per document than one call each. When
         ``counts`` is given, each decode step's firings over the batch are added to it (the
-        caller owns the dict, so a shared model stays thread-safe)."""
-        from threadpoolctl import threadpool_limits
+        caller owns the dict, so a shared model stays thread-safe). Memory stays bounded: the
+        batch runs in parts of at most ``MAX_BATCH_CHARS`` characters, and a document longer
+        than ``filter.window.LONG_DOC_CHARS`` is read in overlapping windows."""
+        from filter.window import LONG_DOC_CHARS, predict_windowed
 
-        live = [i for i, t in enumerate(texts) if t and t.strip()]
         out: list[list[Span]] = [[] for _ in texts]
-        if not live:
-            return out
-        # one OpenMP thread: per-document inputs are small, and scikit-learn's threaded tree
-        # predictor spins far more CPU than it saves (measured 20x slower on 2 busy cores)
-        with threadpool_limits(limits=1, user_api="openmp"):
-            for i, a in zip(live, self.analyze_many([texts[i] for i in live])):
+        part: list[int] = []
+        size = 0
+
+        def run(part: list[int]) -> None:
+            for j, a in zip(part, self.analyze_many([texts[j] for j in part])):
                 r = decode_steps(self, a, thresholds)
-                out[i] = r.spans
+                out[j] = r.spans
                 if counts is not None:
                     add_counts(counts, r.counts)
+
+        for i, t in enumerate(texts):
+            if not (t and t.strip()):
+                continue
+            if len(t) > LONG_DOC_CHARS:
+                out[i] = predict_windowed(lambda ts: self.predict_spans_many(ts, thresholds, counts), t)
+                continue
+            part.append(i)
+            size += len(t)
+            if size >= MAX_BATCH_CHARS:
+                run(part)
+                part, size = [], 0
+        if part:
+            run(part)
         return out
 
     def __getstate__(self):

@@ -125,16 +125,19 @@ class _Out:
         got.reverse()
         return got
 
-    def result(self) -> tuple[str, list[int]]:
+    def result(self, with_map: bool = True) -> tuple[str, list[int]]:
+        """The output text and (``with_map``) each output character's source offset."""
         parts: list[str] = []
         src: list[int] = []
         for s, e, rep in self.pieces:
             if rep is None:
                 parts.append(self.text[s:e])
-                src.extend(range(s, e))
+                if with_map:
+                    src.extend(range(s, e))
             else:
                 parts.append(rep)
-                src.extend([s] * len(rep))
+                if with_map:
+                    src.extend([s] * len(rep))
         return "".join(parts), src
 
 
@@ -207,14 +210,15 @@ def _first_alpha(s: str) -> str:
     return ""
 
 
-def render_map(text: str, spans: Sequence[Span]) -> tuple[str, list[int]]:
-    """Cleaned text and, per output character, its offset in ``text`` (-1: inserted space).
+def render_map(text: str, spans: Sequence[Span], with_map: bool = True) -> tuple[str, list[int]]:
+    """Cleaned text and, per output character, its offset in ``text`` (-1: inserted space;
+    an empty list unless ``with_map``: the map costs ~36 bytes per character).
 
     A character may differ from its source only by being upper-cased (a restored capital).
     """
     sites = _sites(text, spans)
     if not sites:
-        return text, list(range(len(text)))
+        return text, list(range(len(text))) if with_map else []
     n = len(text)
     out = _Out(text)
     pos = 0
@@ -354,12 +358,12 @@ def render_map(text: str, spans: Sequence[Span]) -> tuple[str, list[int]]:
                     r += 1
         pos = r
     out.add(pos, n)
-    return out.result()
+    return out.result(with_map)
 
 
 def render(text: str, spans: Sequence[Span]) -> str:
     """``text`` without ``spans``, repaired locally at each removal (see the module docstring)."""
-    return render_map(text, spans)[0]
+    return render_map(text, spans, with_map=False)[0]
 
 
 def removed_mask(text: str, spans: Sequence[Span]) -> list[bool]:

@@ -255,6 +255,18 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return s, s + len(left.rstrip(SPACE_CHARS))
 
 
+def block_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every block (``blocks`` without the ``Segment`` objects)."""
+    return [m.span() for m in _BLOCK.finditer(text)]
+
+
+def line_sentences(text: str, ls: int, le: int) -> list[Segment]:
+    """The sentences of one block ``text[ls:le]`` (``sentences`` of a single block, without its scan)."""
+    out: list[Segment] = []
+    _split_line(text, ls, le, out)
+    return out
+
+
 def sentences(text: str, start: int = 0, end: int | None = None) -> list[Segment]:
     """Trimmed sentences of ``text[start:end]``, in order; a sentence never crosses a line break."""
     end = len(text) if end is None else end

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 LABELS = ("promo", "boilerplate")
+DOC_KEYS = ("doc_label", "doc_score", "language")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +84,18 @@ class CleanResult:
     ``cleaned`` is derived from ``text`` and the *removed* spans (see ``filter.render``);
     ``spans`` lists every detected span, removed or (in annotate-only mode) not.
     Ratios are shares of the original characters covered by spans: a document quality score.
+    ``doc_label`` is the document model's verdict (``promo``, ``gambling_news``, ``ordinary``;
+    empty without a document model), ``doc_score`` its calibrated probability, ``language``
+    the detected language code (``id`` for Indonesian; empty for a text without letters).
     """
 
     text: str
     cleaned: str
     spans: list[Span] = field(default_factory=list)
     model_version: str = ""
+    doc_label: str = ""
+    doc_score: float | None = None
+    language: str = ""
 
     def _ratio(self, label: str | None) -> float:
         if not self.text:
@@ -112,15 +119,23 @@ class CleanResult:
         return {"junk_ratio": round(self.junk_ratio, 4), "promo_ratio": round(self.promo_ratio, 4),
                 "boilerplate_ratio": round(self.boilerplate_ratio, 4)}
 
+    def doc_fields(self) -> dict[str, Any]:
+        """``doc_label``, ``doc_score`` (rounded) and ``language``, as written to outputs."""
+        return {"doc_label": self.doc_label,
+                "doc_score": None if self.doc_score is None else round(float(self.doc_score), 4),
+                "language": self.language}
+
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "cleaned": self.cleaned,
                 "spans": [s.to_dict() for s in self.spans],
-                **self.quality(), "model_version": self.model_version}
+                **self.quality(), **self.doc_fields(), "model_version": self.model_version}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "CleanResult":
+        score = d.get("doc_score")
         return cls(d["text"], d["cleaned"], [Span.from_dict(s) for s in d.get("spans", [])],
-                   d.get("model_version", ""))
+                   d.get("model_version", ""), str(d.get("doc_label") or ""),
+                   None if score is None else float(score), str(d.get("language") or ""))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)

@@ -1,24 +1,92 @@
-"""Vectorised inference for a fitted ``HistGradientBoostingClassifier``.
+"""Vectorised inference for boosted trees stored as plain arrays (numpy only).
 
 scikit-learn predicts tree by tree, with a fixed cost per tree and call that dominates when a
-document has only a few dozen rows (hundreds of trees × two models per document). Here
-all trees are flattened into one node table once, and every row walks every tree in
+document has only a few dozen rows (hundreds of trees × two models per document), and it
+needs scikit-learn (and its pickles) at inference. Here all trees of a fitted
+``HistGradientBoostingClassifier`` are flattened once into one node table
+(``CompiledTrees.from_sklearn``, at training/export time) and every row walks every tree in
 lock-step with numpy. The result equals the estimator's own ``predict_proba`` (a test checks
-it); numeric features only, as the filter uses.
+it): trees are added to the baseline in scikit-learn's order. Numeric features only, as the
+filter uses.
+
+With the optional ``fast`` extra (numba) installed, the trees are walked by a compiled loop:
+measured on the context model (276 trees), 8,000 rows take 105-165 ms compiled against
+300-500 ms with the numpy walk (scikit-learn: ~120 ms), one document's 30-60 rows 0.3 ms
+against 0.8-2.3 ms; same values. The first call pays numba's import and cached compile
+(0.3-0.9 s) and the process ~110 MB more RSS. ``FILTER_COMPILED_TREES=0`` switches it off;
+without numba the numpy walk runs.
 """
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
+
+COMPILED_MIN_ROWS = 1     # inputs with at least this many rows take the compiled walk (when available)
+_COMPILED: list = []      # the compiled walk once loaded ([None]: not available)
 
 
+def compiled_walk():
+    """The numba-compiled tree walk, or None (numba absent or switched off)."""
+    if not _COMPILED:
+        fn = None
+        if os.environ.get("FILTER_COMPILED_TREES", "1") != "0":
+            try:
+                import numba
+            except ImportError:
+                numba = None
+            if numba is not None:
+                fn = numba.njit(cache=True, nogil=True)(_walk)
+        _COMPILED.append(fn)
+    return _COMPILED[0]
+
+
+def _walk(X, feature, threshold, child, nan_right, value, roots, out, res):  # pragma: no cover - compiled
+    """Add every tree's leaf value to ``res`` (rows × outputs, holding the baseline), tree by tree
+    in order (scikit-learn's summation order)."""
+    for t in range(roots.shape[0]):
+        k = out[t]
+        for i in range(X.shape[0]):
+            node = roots[t]
+            while True:
+                left = child[2 * node]
+                if left == node:
+                    break
+                x = X[i, feature[node]]
+                if x > threshold[node] or (x != x and nan_right[node]):
+                    node = child[2 * node + 1]
+                else:
+                    node = left
+            res[i, k] += value[node]
+    return res
+
+ARRAYS = ("feature", "threshold", "child", "value", "nan_right", "roots", "out", "baseline", "classes_")
+
+
+@dataclass
 class CompiledTrees:
-    """``predict_proba`` of a fitted HistGradientBoostingClassifier without per-tree overhead."""
+    """``predict_proba`` of a gradient-boosted tree ensemble from its node arrays.
 
-    def __init__(self, clf: HistGradientBoostingClassifier):
+    Node ``i`` sends a row to ``child[2 i + go_right]``; leaves point to themselves, so every
+    row takes exactly ``depth`` steps. ``nan_right`` marks nodes that send a missing value
+    right (scikit-learn learns the side per node)."""
+
+    feature: np.ndarray      # int32, feature tested at each node (0 at leaves)
+    threshold: np.ndarray    # float64
+    child: np.ndarray        # int32 (2 × n_nodes): left and right child of each node
+    value: np.ndarray        # float64 leaf value (0 elsewhere)
+    nan_right: np.ndarray    # bool
+    roots: np.ndarray        # int32 root node of each tree, in scikit-learn's order
+    out: np.ndarray          # int32 output column (class) of each tree
+    baseline: np.ndarray     # float64 per output column
+    classes_: np.ndarray
+    depth: int
+
+    @classmethod
+    def from_sklearn(cls, clf) -> "CompiledTrees":
+        """Flatten a fitted ``HistGradientBoostingClassifier`` (duck-typed: no import)."""
         preds = clf._predictors  # list (iterations) of list (one tree per class / one for binary)
-        self.classes_ = clf.classes_
-        self.n_out = len(preds[0])
         feats, thr, left, right, leaf, value, nan_left, roots, outs = [], [], [], [], [], [], [], [], []
         off = 0
         for it in preds:
@@ -26,7 +94,6 @@ class CompiledTrees:
                 nodes = tree.nodes
                 if nodes["is_categorical"].any():
                     raise ValueError("categorical splits are not supported")
-                n = len(nodes)
                 feats.append(nodes["feature_idx"].astype(np.int64))
                 thr.append(nodes["num_threshold"].astype(np.float64))
                 left.append(nodes["left"].astype(np.int64) + off)
@@ -36,41 +103,56 @@ class CompiledTrees:
                 nan_left.append(nodes["missing_go_to_left"].astype(bool))
                 roots.append(off)
                 outs.append(k)
-                off += n
-        self.feature = np.concatenate(feats)
-        self.threshold = np.concatenate(thr)
-        self.left = np.concatenate(left)
-        self.right = np.concatenate(right)
-        self.is_leaf = np.concatenate(leaf)
-        self.value = np.concatenate(value)
-        self.nan_left = np.concatenate(nan_left)
-        self.roots = np.asarray(roots, dtype=np.int64)
-        self.out = np.asarray(outs, dtype=np.int64)
-        self.baseline = np.asarray(clf._baseline_prediction, dtype=np.float64).ravel()
-        self.depth = int(max(tree.nodes["depth"].max() for it in preds for tree in it)) + 1
+                off += len(nodes)
+        is_leaf = np.concatenate(leaf)
+        idx = np.arange(off)
         # leaves point to themselves so the walk can run a fixed number of steps
-        idx = np.arange(len(self.feature))
-        self.left = np.where(self.is_leaf, idx, self.left)
-        self.right = np.where(self.is_leaf, idx, self.right)
-        self.feature = np.where(self.is_leaf, 0, self.feature)
+        child = np.column_stack([np.where(is_leaf, idx, np.concatenate(left)),
+                                 np.where(is_leaf, idx, np.concatenate(right))]).ravel()
+        return cls(feature=np.where(is_leaf, 0, np.concatenate(feats)).astype(np.int32),
+                   threshold=np.where(is_leaf, np.inf, np.concatenate(thr)),
+                   child=child.astype(np.int32), value=np.where(is_leaf, np.concatenate(value), 0.0),
+                   nan_right=~np.concatenate(nan_left) & ~is_leaf,
+                   roots=np.asarray(roots, dtype=np.int32), out=np.asarray(outs, dtype=np.int32),
+                   baseline=np.asarray(clf._baseline_prediction, dtype=np.float64).ravel(),
+                   classes_=np.asarray(clf.classes_),
+                   depth=int(max(tree.nodes["depth"].max() for it in preds for tree in it)) + 1)
 
-    def raw(self, X: np.ndarray, chunk: int = 4096) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
+    @property
+    def n_out(self) -> int:
+        return len(self.baseline)
+
+    def leaves(self, X: np.ndarray) -> np.ndarray:
+        """The leaf every row reaches in every tree (n_rows × n_trees)."""
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        n, width = X.shape
+        flat = X.ravel()
+        base = (np.arange(n, dtype=np.int64) * width)[:, None]
+        cur = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        nan = bool(np.isnan(flat).any())
+        for _ in range(self.depth):
+            x = flat[base + self.feature[cur]]
+            right = x > self.threshold[cur]          # NaN > t is False: a missing value goes left ...
+            if nan:
+                right |= np.isnan(x) & self.nan_right[cur]   # ... unless the node sends it right
+            cur = self.child[2 * cur + right]
+        return cur
+
+    def raw(self, X: np.ndarray, chunk: int = 2048) -> np.ndarray:
+        """Raw scores: the baseline plus every tree's leaf value, added in scikit-learn's order."""
         n = len(X)
-        out = np.tile(self.baseline, (n, 1))
-        if n == 0:
-            return out
+        walk = compiled_walk() if n >= COMPILED_MIN_ROWS else None
+        if walk is not None:
+            res = np.tile(self.baseline, (n, 1))
+            return walk(np.ascontiguousarray(X, dtype=np.float64), self.feature, self.threshold, self.child,
+                        self.nan_right, self.value, self.roots, self.out, res)
+        out = np.empty((n, self.n_out))
         for a in range(0, n, chunk):
-            Xc = X[a:a + chunk]
-            rows = np.arange(len(Xc))[:, None]
-            cur = np.broadcast_to(self.roots, (len(Xc), len(self.roots))).copy()
-            for _ in range(self.depth):
-                x = Xc[rows, self.feature[cur]]
-                go_left = np.where(np.isnan(x), self.nan_left[cur], x <= self.threshold[cur])
-                cur = np.where(go_left, self.left[cur], self.right[cur])
-            vals = self.value[cur]
+            vals = self.value[self.leaves(X[a:a + chunk])]
             for k in range(self.n_out):
-                out[a:a + chunk, k] += vals[:, self.out == k].sum(axis=1)
+                cols = vals[:, self.out == k]
+                acc = np.concatenate([np.full((len(cols), 1), self.baseline[k]), cols], axis=1)
+                out[a:a + chunk, k] = np.cumsum(acc, axis=1)[:, -1]   # sequential, as scikit-learn sums
         return out
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -81,3 +163,11 @@ class CompiledTrees:
         raw -= raw.max(axis=1, keepdims=True)
         e = np.exp(raw)
         return e / e.sum(axis=1, keepdims=True)
+
+    # ------------------------------------------------------------ plain-array form
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
+        return {k: getattr(self, k) for k in ARRAYS}, {"depth": self.depth}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], spec: dict) -> "CompiledTrees":
+        return cls(**{k: arrays[k] for k in ARRAYS}, depth=int(spec["depth"]))

@@ -1,4 +1,4 @@
-"""``filter bench``: real corpus articles through the bundled model, median of repeated runs."""
+"""``filter bench``: real corpus articles, interleaved rounds, medians per method."""
 from __future__ import annotations
 
 import json
@@ -8,19 +8,40 @@ from typer.testing import CliRunner
 
 from filter.cleaner import DEFAULT_MODEL
 from filter.cli import app
+from filter.cli.train import _paragraph_html
 
 pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="no bundled model")
 
 
-def test_bench_prints_median_of_runs(corpus_dir):
+def test_bench_prints_median_of_interleaved_rounds(corpus_dir):
     res = CliRunner().invoke(app, ["bench", "--corpus", str(corpus_dir), "--docs", "30", "--batch", "8",
-                                   "--repeat", "2"])
+                                   "--rounds", "2", "--skip", "clean_many,trafilatura,justext"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output.strip().splitlines()[-1])
-    assert out["docs"] == 30 and len(out["runs_mb_per_s"]) == 2
-    lo, hi = sorted(out["runs_mb_per_s"])
-    assert lo <= out["mb_per_s"] <= hi            # the median of two runs lies between them
-    assert out["mb_per_s"] > 0 and out["peak_rss_mb"] > 0 and out["load_s"] > 0
+    assert out["docs"] == 30 and out["rounds"] == 2
+    assert [m["method"] for m in out["methods"]] == ["clean", "clean_batch(8)"]
+    for m in out["methods"]:
+        lo, hi = sorted(m["runs_mb_per_s"])
+        assert lo <= m["mb_per_s"] <= hi            # the median of two rounds lies between them
+        assert m["vs_trafilatura"] is None          # left out: no ratio
+    assert out["peak_rss_mb"] > 0 and out["load_s"] > 0 and out["startup_s"] > 0
+    assert "clean_batch(8)" in res.output and "MB/s" in res.output
+
+
+def test_bench_ratios_to_trafilatura(corpus_dir):
+    pytest.importorskip("trafilatura")
+    res = CliRunner().invoke(app, ["bench", "--corpus", str(corpus_dir), "--docs", "10", "--batch", "5",
+                                   "--rounds", "1", "--skip", "clean_many,justext"])
+    assert res.exit_code == 0, res.output
+    rows = {m["method"]: m for m in json.loads(res.output.strip().splitlines()[-1])["methods"]}
+    assert rows["trafilatura"]["vs_trafilatura"] == 1.0
+    ratio = rows["clean"]["mb_per_s"] / rows["trafilatura"]["mb_per_s"]
+    assert abs(rows["clean"]["vs_trafilatura"] - ratio) < 0.01
+
+
+def test_paragraph_html_makes_each_line_a_paragraph():
+    html = _paragraph_html("Judul <b>\n\nBaris dua & tiga")
+    assert "<p>Judul &lt;b&gt;</p><p>Baris dua &amp; tiga</p>" in html
 
 
 def test_bench_missing_corpus_is_a_clear_error(tmp_path):

@@ -94,9 +94,10 @@ def test_beats_keyword_baseline(dev_report, dev):
 
 # ---- dev_web (issue 16): real open-web pages by category (web-P whole promotion pages, web-I
 # pages with promotion slipped in, web-H journalism about gambling, web-B small-site pages).
-# Floors just below the committed span model's numbers (models/README.md); the issue's targets
+# Floors just below what Cleaner.load() measures (the retrained span model with the document
+# model's page verdict; README 'Results'); the issue's targets
 # (junk F1 >= 0.90, retention >= 0.995, promo span recall >= 0.90, web-P >= 95% promo tokens,
-# web-H retention >= 0.997) are not met by the span model alone.
+# web-H retention >= 0.997) are not met.
 
 @pytest.fixture(scope="module")
 def dev_web_report(cleaner, shared_dir) -> EvalReport:
@@ -111,13 +112,13 @@ def dev_web_report(cleaner, shared_dir) -> EvalReport:
 
 def test_dev_web_overall(dev_web_report):
     m = dev_web_report.overall
-    assert m.junk_f1 >= 0.65, _why(dev_web_report)              # measured 0.672 (0.531 before)
-    assert m.retention >= 0.91, _why(dev_web_report)            # measured 0.921 (0.990 before)
-    assert m.promo_span_recall >= 0.40, _why(dev_web_report)    # measured 0.44 (0.20 before)
+    assert m.junk_f1 >= 0.76, _why(dev_web_report)              # measured 0.780
+    assert m.retention >= 0.885, _why(dev_web_report)           # measured 0.898
+    assert m.promo_span_recall >= 0.64, _why(dev_web_report)    # measured 0.680
 
 
 def test_dev_web_promotion_pages(dev_web_report):
-    assert dev_web_report.group("web-P").promo_recall >= 0.53, _why(dev_web_report, "web-P")   # measured 0.564
+    assert dev_web_report.group("web-P").promo_recall >= 0.75, _why(dev_web_report, "web-P")   # measured 0.787
 
 
 def test_dev_web_gambling_journalism_retention(dev_web_report):
@@ -130,4 +131,4 @@ def test_dev_web_small_sites(dev_web_report):
 
 
 def test_dev_web_slipped_in_promotion_retention(dev_web_report):
-    assert dev_web_report.group("web-I").retention >= 0.70, _why(dev_web_report, "web-I")   # measured 0.734
+    assert dev_web_report.group("web-I").retention >= 0.61, _why(dev_web_report, "web-I")   # measured 0.636

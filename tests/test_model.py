@@ -210,7 +210,8 @@ def test_every_decoded_span_reaches_its_label_threshold(cleaner):
     for text, spans in zip(texts, m.predict_spans_many(texts)):
         for s in spans:
             assert s.score >= m.thresholds[s.label], (s, text[s.start:s.end])
-        assert [(s.start, s.end) for s in spans] == [(s.start, s.end) for s in cleaner.clean(text).spans]
+        spans_only = cleaner.with_policy(promo_pages=False, language_guard=False)  # no page-level steps
+        assert [(s.start, s.end) for s in spans] == [(s.start, s.end) for s in spans_only.clean(text).spans]
 
 
 def test_spaced_out_brand_is_removed(cleaner):

@@ -71,6 +71,7 @@ class Summary:
     bytes: int = 0
     spans: Counter = field(default_factory=Counter)
     steps: Counter = field(default_factory=Counter)   # spans per decode step that made them
+    pages: Counter = field(default_factory=Counter)
     start: float = field(default_factory=time.perf_counter)
 
     def add(self, rec: Record, result: Any, error: Optional[str]) -> None:
@@ -83,6 +84,10 @@ class Summary:
         if result is not None:
             self.spans.update(s.label for s in result.spans)
             self.steps.update(s.step for s in result.spans if getattr(s, "step", ""))
+            if result.doc_label:
+                self.pages[result.doc_label] += 1
+            if result.language not in ("id", ""):
+                self.pages["not Indonesian"] += 1
 
     def line(self) -> str:
         secs = max(time.perf_counter() - self.start, 1e-9)
@@ -92,7 +97,10 @@ class Summary:
             parts.append(f"{self.warnings} with warnings")
         if self.skipped_done:
             parts.append(f"{self.skipped_done} already done (resumed)")
-        parts += [f"spans: {spans}", (f"1 process (no workers: {self.why_serial})" if self.why_serial else "1 process (no workers)")
+        parts.append(f"spans: {spans}")
+        if self.pages:
+            parts.append("pages: " + ", ".join(f"{k} {v}" for k, v in sorted(self.pages.items())))
+        parts += [(f"1 process (no workers: {self.why_serial})" if self.why_serial else "1 process (no workers)")
                   if self.workers <= 1 else f"{self.workers} workers",
                   f"{secs:.1f} s", f"{self.documents / secs:.1f} docs/s",
                   f"{self.bytes / secs / 1e6:.2f} MB/s"]
@@ -379,6 +387,10 @@ def inspect(
     head = (f"id {rec.id} · model {result.model_version} · "
             + ", ".join(f"{counts.get(k, 0)} {k}" for k in LABELS)
             + f" · junk {result.junk_ratio:.1%}")
+    if result.doc_label:
+        head += f" · page {result.doc_label} {result.doc_score:.2f}"
+    if result.language:
+        head += f" · language {result.language}"
     if rec.warning:
         head += f" · warning: {rec.warning}"
     typer.echo(typer.style(head, bold=True) if color else head)

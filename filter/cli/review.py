@@ -81,6 +81,7 @@ def review_command(
     own = [r.get("predicted", r.get("spans")) for r in records]
     scored = has_scores({"spans": spans} for spans in own)
     subtitle = ""
+    doc_fields: list[dict] | None = None
     if baseline or model is not None or not scored:
         readable = [r for r in records if isinstance(r.get("text"), str)]
         cleaner = None
@@ -97,6 +98,8 @@ def review_command(
 
                 subtitle = f"model {cleaner.version}"
                 spans = detect_all(cleaner, readable)
+                fields = iter(cleaner.document_fields([r["text"] for r in readable]))
+                doc_fields = [next(fields) if isinstance(r.get("text"), str) else {} for r in records]
         except Exception as exc:  # noqa: BLE001
             raise fail(f"prediction failed: {type(exc).__name__}: {exc}")
         it = iter(spans)
@@ -107,7 +110,7 @@ def review_command(
         subtitle = "spans from the input"
         predicted = [[Span.from_dict(s) for s in (spans or [])] for spans in own]
     try:
-        docs = review_docs(records, predicted, gold=gold is not None)
+        docs = review_docs(records, predicted, gold=gold is not None, doc_fields=doc_fields)
     except ValueError as exc:
         raise fail(f"bad gold spans: {exc}")
     if gold is not None:

@@ -128,18 +128,68 @@ def _eval_sets(model, sets: dict[str, list[dict]]) -> dict[str, dict]:
     return out
 
 
+def _paragraph_html(text: str) -> str:
+    """A text as an HTML page with each line a ``<p>``: what an extractor sees of extracted text."""
+    from html import escape
+
+    body = "".join(f"<p>{escape(line)}</p>" for line in text.split("\n") if line.strip())
+    return f"<html><head><title>t</title></head><body><article>{body}</article></body></html>"
+
+
+def _bench_methods(cleaner, batch: int, jobs: int, skip: set[str]) -> dict:
+    """name -> function(texts, htmls) returning how many documents it produced."""
+    def per_doc(texts, _):
+        return sum(1 for t in texts if cleaner.clean(t) is not None)
+
+    def batched(texts, _):
+        return sum(len(cleaner.clean_batch(texts[i:i + batch])) for i in range(0, len(texts), batch))
+
+    def many(texts, _):
+        return sum(1 for _ in cleaner.clean_many(texts, n_jobs=jobs, chunksize=batch))
+
+    methods = {"clean": per_doc, f"clean_batch({batch})": batched, f"clean_many({jobs})": many}
+    try:
+        import trafilatura
+
+        methods["trafilatura"] = lambda _, htmls: sum(1 for h in htmls if trafilatura.extract(h) is not None or True)
+    except ImportError:
+        pass
+    try:
+        import justext
+
+        stop = justext.get_stoplist("Indonesian")
+        methods["justext"] = lambda _, htmls: sum(1 for h in htmls if justext.justext(h, stop) is not None)
+    except ImportError:
+        pass
+    return {k: v for k, v in methods.items() if k.split("(")[0] not in skip}
+
+
+def _startup_seconds(model: Optional[Path]) -> float:
+    """Wall time of a fresh ``python -c "import filter; Cleaner.load()"``."""
+    import subprocess
+    import sys
+
+    code = f"import filter; from filter import Cleaner; Cleaner.load({str(model)!r} if {model is not None} else None)"
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
 @app.command()
 def bench(
     corpus: Path = typer.Option(DEFAULT_SHARED / "corpus", help="Shared corpus to take real articles from."),
     docs: int = typer.Option(2000, help="Number of articles to clean."),
     model: Optional[Path] = typer.Option(None, help="Model artifact (default: the bundled one)."),
-    batch: int = typer.Option(64, help="Documents per model call."),
-    repeat: int = typer.Option(3, min=1, help="Runs, each with a freshly loaded model (cold caches); the median is reported."),
+    batch: int = typer.Option(256, help="Documents per clean_batch call (and clean_many chunk)."),
+    jobs: int = typer.Option(2, help="Worker processes for clean_many."),
+    rounds: int = typer.Option(3, "--rounds", "--repeat", min=1, help="Interleaved rounds; medians are reported."),
+    skip: str = typer.Option("", help="Comma-separated methods to leave out (clean, clean_batch, clean_many, trafilatura, justext)."),
     update_card: bool = typer.Option(False, help="Store the numbers in the model metadata and card."),
 ) -> None:
-    """Clean real corpus articles in one process and print docs/s, MB/s and peak memory
-    (median of ``--repeat`` runs: on a shared machine single runs vary by ±15%)."""
-    import importlib
+    """Side-by-side speed on real corpus articles, in one process, interleaved rounds: per-document
+    ``clean``, ``clean_batch``, ``clean_many`` and (with the ``bench`` extra) trafilatura and jusText
+    on the same texts, each line a ``<p>``. Prints MB/s, docs/s, ratios to trafilatura (medians)
+    and peak RSS; the last line is the same as JSON."""
     import platform
     import resource
     import statistics
@@ -152,27 +202,41 @@ def bench(
 
     arts, _ = load_articles(corpus / "news") if (corpus / "news").exists() else load_articles(corpus)
     texts = [a.text for a in arts[:docs]]
+    if not texts:
+        raise fail(f"no articles in {corpus}")
+    htmls = [_paragraph_html(t) for t in texts]
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    startup = _startup_seconds(model)
     t0 = time.perf_counter()
-    importlib.import_module("filter.model")  # scikit-learn and friends: interpreter start-up, not the artifact
-
-    import_s = time.perf_counter() - t0
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        cleaner = Cleaner.load(model)
-        load_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        c0 = time.process_time()
-        n = sum(1 for _ in cleaner.clean_many(texts, n_jobs=1, chunksize=batch))
-        runs.append((time.perf_counter() - t0, time.process_time() - c0, load_s))
-    wall, cpu, load_s = (statistics.median(x) for x in zip(*runs))
+    cleaner = Cleaner.load(model)
+    load_s = time.perf_counter() - t0
+    methods = _bench_methods(cleaner, batch, jobs, {x.strip() for x in skip.split(",") if x.strip()})
+    runs: dict[str, list[float]] = {k: [] for k in methods}
+    counts: dict[str, int] = {}
+    for r in range(rounds):
+        for name, fn in methods.items():
+            t0 = time.perf_counter()
+            counts[name] = fn(texts, htmls)
+            runs[name].append(time.perf_counter() - t0)
+            _log(f"round {r + 1}/{rounds} {name}: {mb / runs[name][-1]:.2f} MB/s")
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    ref = med.get("trafilatura")
+    rows = [{"method": k, "mb_per_s": round(mb / med[k], 3), "docs_per_s": round(len(texts) / med[k], 1),
+             "vs_trafilatura": round(ref / med[k], 2) if ref else None,
+             "runs_mb_per_s": [round(mb / x, 3) for x in runs[k]]} for k in methods]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    res = {"docs": n, "mb": round(mb, 2), "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
-           "docs_per_s": round(n / wall, 1), "mb_per_s": round(mb / wall, 3),
-           "mb_per_cpu_s": round(mb / cpu, 3), "peak_rss_mb": round(peak, 1), "load_s": round(load_s, 3),
-           "import_s": round(import_s, 3), "runs_mb_per_s": [round(mb / r[0], 3) for r in runs],
-           "cpu": f"{platform.machine()}, 1 process"}
+    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    res = {"docs": len(texts), "mb": round(mb, 2), "rounds": rounds, "methods": rows,
+           "peak_rss_mb": round(peak, 1), "peak_worker_rss_mb": round(peak_child, 1),
+           "load_s": round(load_s, 3), "startup_s": round(startup, 3),
+           "compiled_trees": __import__("filter.trees", fromlist=["compiled_walk"]).compiled_walk() is not None,
+           "cpu": f"{platform.machine()}, {__import__('os').cpu_count()} cores"}
+    typer.echo(f"{len(texts)} articles, {mb:.2f} MB, median of {rounds} interleaved rounds; "
+               f"fresh import+load {startup:.2f} s; peak RSS {peak:.0f} MB (workers {peak_child:.0f} MB)")
+    typer.echo(f"{'method':<18}{'MB/s':>8}{'docs/s':>9}{'x trafilatura':>15}")
+    for row in rows:
+        ratio = f"{row['vs_trafilatura']:.2f}" if row["vs_trafilatura"] else "-"
+        typer.echo(f"{row['method']:<18}{row['mb_per_s']:>8.2f}{row['docs_per_s']:>9.0f}{ratio:>15}")
     typer.echo(json.dumps(res))
     if update_card:
         from filter.artifact import meta_path, read_meta

@@ -45,7 +45,10 @@ def render_card(meta: dict[str, Any]) -> str:
         f"- version `{meta.get('model_version')}`, trained {meta.get('trained_at')}, "
         f"scikit-learn {meta.get('sklearn_version')}, Python {meta.get('python_version')}",
         f"- `{art.get('file')}`: {art.get('bytes', 0) / 1e6:.1f} MB, sha256 `{art.get('sha256')}` "
-        "(checked before unpickling)",
+        "(the scikit-learn objects; checked before unpickling)",
+        *([f"- `{arr['file']}` + `{arr['spec_file']}`: {arr['bytes'] / 1e6:.1f} MB, sha256 `{arr['sha256']}`: "
+           "what `Cleaner.load()` reads — plain arrays and JSON, no unpickling, no scikit-learn (checksums "
+           "checked before reading)"] if (arr := meta.get("arrays")) else []),
         f"- thresholds (chosen on the validation split): {meta.get('thresholds')}",
         f"- training data sha256 `{tr.get('data_sha256')}`; seed {tr.get('seed')}; "
         f"{tr.get('train_docs')} training / {tr.get('valid_docs')} validation documents; "
@@ -89,7 +92,19 @@ def render_card(meta: dict[str, Any]) -> str:
     if "baseline" in meta:
         lines += ["Keyword-regex baseline (the regexes Indonesian scrapers use), for contrast:", "",
                   metrics_table(meta["baseline"]), ""]
-    if bench:
+    if bench and bench.get("methods"):
+        lines += ["## Speed", "",
+                  f"`filter bench` on {bench['docs']} real corpus articles ({bench['mb']:.1f} MB), one process, "
+                  f"median of {bench['rounds']} interleaved rounds ({bench.get('cpu')}); trafilatura and jusText get "
+                  "the same texts with each line a `<p>`. Fresh-process `import filter; Cleaner.load()`: "
+                  f"{bench['startup_s']:.2f} s; peak RSS {bench['peak_rss_mb']:.0f} MB "
+                  f"(largest worker {bench.get('peak_worker_rss_mb', 0):.0f} MB); trees walked "
+                  + ("by numba (the `fast` extra)." if bench.get("compiled_trees") else "with numpy (no `fast` extra)."), "",
+                  "| path | MB/s | docs/s | × trafilatura |", "|---|---|---|---|"]
+        lines += [f"| {m['method']} | {m['mb_per_s']:.2f} | {m['docs_per_s']:.0f} | "
+                  f"{m['vs_trafilatura'] if m.get('vs_trafilatura') is not None else '-'} |" for m in bench["methods"]]
+        lines += [""]
+    elif bench:
         lines += ["## Speed", "",
                   f"`filter bench` on {bench.get('docs')} real corpus articles ({bench.get('mb'):.1f} MB), one process"
                   + (f", median of {len(bench['runs_mb_per_s'])} runs ({', '.join(f'{x:.2f}' for x in bench['runs_mb_per_s'])} MB/s)"

@@ -183,6 +183,7 @@ function applyFilter(){
     if(show==="boilerplate")return d.l.indexOf("boilerplate")>=0;
     if(show==="removed")return d.l.length>0;
     if(show==="clean")return d.l.length===0;
+    if(show==="promo_page")return (d.m.page||"").indexOf("promo")===0;
     if(show==="errors")return (d.q.fp||0)+(d.q.fn||0)>0;
     if(show==="fp")return (d.q.fp||0)>0;
     if(show==="fn")return (d.q.fn||0)>0;
@@ -267,7 +268,7 @@ def review_html(docs: Sequence[ReviewDoc], title: str = "filter review", page_si
 <option value="all">all documents</option><option value="removed">with any removal</option>
 <option value="promo">with promo</option><option value="boilerplate">with boilerplate</option>
 <option value="clean">with nothing removed</option><option value="errors">with errors (FP or FN)</option>
-<option value="fp">with false positives</option><option value="fn">with missed junk</option>
+<option value="promo_page">promotion pages</option><option value="fp">with false positives</option><option value="fn">with missed junk</option>
 </select></label>
 <label>sort <select id="sort"><option value="input">input order</option><option value="junk">junk share</option>
 <option value="errors">errors</option></select></label>
@@ -291,13 +292,26 @@ def has_scores(records: Iterable[Mapping[str, Any]]) -> bool:
     return any(isinstance(s, Mapping) and "score" in s for r in records for s in (r.get("spans") or []))
 
 
+def doc_meta(fields: Mapping[str, Any]) -> dict[str, str]:
+    """The document label and language of a record (``filter clean`` output fields) as review meta."""
+    out: dict[str, str] = {}
+    if fields.get("doc_label"):
+        score = fields.get("doc_score")
+        out["page"] = f"{fields['doc_label']}" + (f" {float(score):.2f}" if score is not None else "")
+    if fields.get("language"):
+        out["language"] = str(fields["language"])
+    return out
+
+
 def review_docs(records: Sequence[Mapping[str, Any]], predicted: Sequence[Sequence[Span]] | None = None,
-                gold: bool = False) -> list[ReviewDoc]:
+                gold: bool = False, doc_fields: Sequence[Mapping[str, Any]] | None = None) -> list[ReviewDoc]:
     """ReviewDocs from records with ``text`` (and ``id``, ``spans``, ``outlet``...).
 
     ``predicted``: spans per record; ``None`` uses the records' own spans as predictions.
     ``gold``: the records' spans are gold annotations. Never guessed: an unscored ``spans``
     field (even ``[]``) is not gold unless the caller says so (``filter review --gold``).
+    ``doc_fields``: the document label/score/language per record (default: the records' own
+    ``doc_label``/``doc_score``/``language``), shown as ``page`` and ``language``.
     """
     from filter.evaluation.metrics import gold_spans
 
@@ -305,6 +319,7 @@ def review_docs(records: Sequence[Mapping[str, Any]], predicted: Sequence[Sequen
     for i, r in enumerate(records):
         rid = str(r.get("id", i + 1))
         meta = {k: r[k] for k in ("outlet",) if r.get(k) is not None}
+        meta.update(doc_meta(doc_fields[i] if doc_fields is not None else r))
         text = r.get("text")
         if not isinstance(text, str):
             out.append(ReviewDoc(rid, "", [], None, meta, r.get("error") or "no text"))

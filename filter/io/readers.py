@@ -33,7 +33,8 @@ from typing import Any, BinaryIO, Iterator, Sequence
 
 INPUT_FORMATS = ("txt", "jsonl", "csv", "parquet")
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet", "txt")
-RESULT_KEYS = ("id", "cleaned", "spans", "junk_ratio", "promo_ratio", "boilerplate_ratio", "model_version")
+RESULT_KEYS = ("id", "cleaned", "spans", "junk_ratio", "promo_ratio", "boilerplate_ratio", "doc_label", "doc_score",
+               "language", "model_version")
 _SUFFIXES = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": None, ".parquet": "parquet",
     ".pq": "parquet", ".txt": "txt",

@@ -40,10 +40,12 @@ def output_record(rec: Record, result: CleanResult | None, error: str | None = N
         out["cleaned"] = result.cleaned
         out["spans"] = [s.to_dict() for s in result.spans]
         out.update(result.quality())
+        out.update(result.doc_fields())
         out["model_version"] = result.model_version
     else:
         out.update({"cleaned": None, "spans": [], "junk_ratio": None, "promo_ratio": None,
-                    "boilerplate_ratio": None, "model_version": result.model_version if result else model_version})
+                    "boilerplate_ratio": None, "doc_label": None, "doc_score": None, "language": None,
+                    "model_version": result.model_version if result else model_version})
     if error is not None:
         out["error"] = error
     if (error is not None or keep_text) and rec.text is not None:
@@ -106,6 +108,9 @@ def _cell(v: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- writers
+
+_FLOAT_KEYS = frozenset({"junk_ratio", "promo_ratio", "boilerplate_ratio", "doc_score"})
+
 
 def partial_path(final: Path) -> Path:
     """Where a run writes before moving its output into place: ``.NAME.partial`` beside it."""
@@ -261,7 +266,7 @@ class _TableWriter(Writer):
             for k, v in r.items():
                 if k == "spans":
                     row[k] = json.dumps(v, ensure_ascii=False)
-                elif k in ("junk_ratio", "promo_ratio", "boilerplate_ratio"):
+                elif k in _FLOAT_KEYS:
                     row[k] = v
                 elif k in row and k != overflow:
                     row[k] = v if self.typed and k not in RESULT_KEYS else _cell(v)
@@ -406,7 +411,7 @@ class ParquetWriter(_TableWriter):
         the first chunk (int stays int), as text when it has none or they mix types."""
         import pyarrow as pa
 
-        floats = {"junk_ratio", "promo_ratio", "boilerplate_ratio"}
+        floats = _FLOAT_KEYS
         fixed = set(RESULT_KEYS) | {"error", "warning", self.columns[-1]}  # type: ignore[index]
         fields = []
         for c in self.columns or []:

@@ -1,0 +1,328 @@
+"""Document-level verdict: is a page a promotion page, journalism about gambling, or ordinary?
+
+Inference is numpy only (no scikit-learn): the text is normalised (``filter.normalize``),
+tokenised, and turned into hashed features — word unigrams, word bigrams in which a word that
+mixes letters and digits is replaced by a ``<brand>`` placeholder (so "daftar <brand> sekarang"
+generalises to unseen brands), and a few shape shares per line (lines holding a brand-shaped
+word, lines with a link, lines ending like a sentence, capitals). Values are ``log1p`` counts,
+L2-normalised, so a long page and a short one with the same mix of words look alike and one
+injected paragraph in a long article moves the page little. A linear model (coefficients
+fitted by ``filter.training.docs`` with scikit-learn, stored here as plain arrays) gives
+per-class logits; a temperature fitted on out-of-fold logits calibrates them; the promotion
+threshold is chosen on host-held-out validation.
+
+``DocModel.predict_proba(texts)`` returns calibrated probabilities in ``CLASSES`` order;
+``predict_proba_tokens`` does the same from already-normalised tokens (the cheap path for a
+caller that has tokenised the text). ``verdict(text)`` gives the label and its score.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import numpy as np
+
+from filter.normalize import normalize
+
+if TYPE_CHECKING:
+    from filter.spans import Span
+
+__all__ = ["CLASSES", "DocModel", "DocVerdict", "DocModelError", "doc_tokens", "load_doc_model",
+           "DEFAULT_DOC_MODEL", "N_DENSE", "promo_page_spans",
+           "line_shares", "LINE_FEATURES"]
+
+CLASSES = ("ordinary", "gambling_news", "promo")
+DEFAULT_DOC_MODEL = Path(__file__).resolve().parent.parent / "models" / "filter-doc.npz"
+
+_TOKEN = re.compile(r"\w+")
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_ALPHA = re.compile(r"[^\W\d_]")
+_URLISH = re.compile(r"https?:|www\.|\.(?:com|net|org|id|xyz|vip|io|me|ly)\b|@", re.IGNORECASE)
+_BRAND = "<brand>"
+_BIGRAM_SALT = 0x9E3779B1
+_DENSE_NAMES = ("brand_line_share", "brand_token_share", "link_line_share", "sentence_line_share",
+                "upper_share", "short_line_share")
+N_DENSE = len(_DENSE_NAMES)
+
+
+class DocModelError(Exception):
+    """The document-model file is missing, tampered with or unreadable."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocVerdict:
+    """The verdict on one document: ``label`` (one of ``CLASSES``), its calibrated ``score``,
+    and the probability of each class."""
+
+    label: str
+    score: float
+    proba: tuple[float, ...]
+
+    @property
+    def promo(self) -> float:
+        return self.proba[CLASSES.index("promo")]
+
+
+_HASH_CACHE: dict[str, int] = {}
+_HASH_CACHE_MAX = 400_000
+
+
+def _hash(token: str) -> int:
+    h = _HASH_CACHE.get(token)
+    if h is None:
+        if len(_HASH_CACHE) >= _HASH_CACHE_MAX:
+            _HASH_CACHE.clear()
+        h = _HASH_CACHE[token] = zlib.crc32(token.encode("utf-8", "surrogatepass"))
+    return h
+
+
+def _is_brand(tok: str) -> bool:
+    return not tok.isalpha() and not tok.isdigit() and bool(_HAS_DIGIT.search(tok)) \
+        and bool(_HAS_ALPHA.search(tok))
+
+
+def doc_tokens(text: str, max_chars: int = 20000) -> list[str]:
+    """The normalised word tokens the document model reads (the first ``max_chars`` characters)."""
+    return _TOKEN.findall(normalize(text[:max_chars]))
+
+
+def dense_features(text: str, max_chars: int = 20000) -> np.ndarray:
+    """Shape shares over the non-empty lines of the raw text (see ``_DENSE_NAMES``)."""
+    lines = [ln.strip() for ln in text[:max_chars].split("\n")]
+    lines = [ln for ln in lines if ln]
+    out = np.zeros(N_DENSE, dtype=np.float64)
+    if not lines:
+        return out
+    n = len(lines)
+    per_line = [_TOKEN.findall(ln) for ln in lines]
+    brands = [sum(map(_is_brand, toks)) for toks in per_line]
+    sample = text[:max_chars]
+    out[0] = sum(1 for b in brands if b) / n
+    out[1] = sum(brands) / max(1, sum(map(len, per_line)))
+    out[2] = sum(1 for ln in lines if _URLISH.search(ln)) / n
+    out[3] = sum(1 for ln in lines if ln[-1] in ".!?\"'”)") / n
+    out[4] = sum(map(str.isupper, sample)) / max(1, sum(map(str.isalpha, sample)))
+    out[5] = sum(1 for ln in lines if len(ln) < 40) / n
+    return out
+
+
+def hashed_features(tokens: Sequence[str], n_hash: int) -> tuple[np.ndarray, np.ndarray]:
+    """(column indices, values) of the hashed unigram + brand-bigram features, L2-normalised."""
+    if not tokens:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    hs = np.fromiter((_hash(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    brand = np.fromiter((_is_brand(t) for t in tokens), dtype=bool, count=len(tokens))
+    parts = [hs]
+    bh = np.where(brand, _hash(_BRAND), hs)
+    if brand.any():
+        parts.append(bh[brand])
+    if len(tokens) > 1:
+        parts.append((bh[:-1] * 1_000_003 + bh[1:] + _BIGRAM_SALT) & 0x7FFFFFFF)
+    cols = np.concatenate(parts) % n_hash
+    uniq, counts = np.unique(cols, return_counts=True)
+    vals = np.log1p(counts.astype(np.float64))
+    vals /= np.sqrt((vals * vals).sum())
+    return uniq, vals
+
+
+LINE_FEATURES = ("promo_line_share", "clear_line_share")
+_MIN_LINE_TOKENS = 4
+
+
+def line_shares(text: str, coef: np.ndarray, intercept: np.ndarray, n_hash: int, promo_col: int,
+                max_chars: int = 20000) -> np.ndarray:
+    """Shares of the page (characters of lines with ≥ 4 words) that the hashed linear model,
+    applied line by line, reads as promotion (P ≥ 0.5) and as clearly not promotion (P < 0.1).
+
+    A promotion page is promotion in most of its lines; a page with a promo paragraph slipped
+    in is not, however promotional its bag of words looks. One vectorised pass over all lines.
+    """
+    lines = [_TOKEN.findall(ln) for ln in normalize(text[:max_chars]).split("\n")]
+    lines = [t for t in lines if len(t) >= _MIN_LINE_TOKENS]
+    if not lines:
+        return np.zeros(len(LINE_FEATURES))
+    tokens = [t for ln in lines for t in ln]
+    sizes = np.array([len(ln) for ln in lines])
+    line_of = np.repeat(np.arange(len(lines)), sizes)
+    hs = np.fromiter((_hash(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    brand = np.fromiter((_is_brand(t) for t in tokens), dtype=bool, count=len(tokens))
+    bh = np.where(brand, _hash(_BRAND), hs)
+    same = line_of[:-1] == line_of[1:]
+    cols = np.concatenate([hs, bh[brand], ((bh[:-1] * 1_000_003 + bh[1:] + _BIGRAM_SALT) & 0x7FFFFFFF)[same]]) % n_hash
+    lid = np.concatenate([line_of, line_of[brand], line_of[:-1][same]])
+    uniq, counts = np.unique(lid * n_hash + cols, return_counts=True)
+    ul, uc = uniq // n_hash, uniq % n_hash
+    vals = np.log1p(counts.astype(np.float64))
+    vals /= np.sqrt(np.bincount(ul, vals * vals, minlength=len(lines)))[ul]
+    z = np.stack([np.bincount(ul, vals * coef[uc, j], minlength=len(lines)) for j in range(coef.shape[1])], axis=1)
+    z += intercept
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p_promo = p[:, promo_col] / p.sum(axis=1)
+    w = sizes / sizes.sum()
+    return np.array([w[p_promo >= 0.5].sum(), w[p_promo < 0.1].sum()])
+
+
+@dataclass
+class DocModel:
+    """A fitted document classifier as plain arrays (see the module docstring).
+
+    ``coef`` has one row per hashed feature followed by the dense features, one column per
+    class. With ``stack_coef`` (stacked second stage, fitted on out-of-fold first-stage
+    outputs), the final logits are ``[first-stage logits, line_shares] @ stack_coef +
+    stack_intercept``. ``temperature`` divides the logits before the softmax; a document is
+    ``promo`` when its promotion probability reaches ``promo_threshold``, else the likelier of
+    the other two classes.
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    n_hash: int
+    temperature: float = 1.0
+    promo_threshold: float = 0.5
+    max_chars: int = 20000
+    classes: tuple[str, ...] = CLASSES
+    version: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    stack_coef: np.ndarray | None = None
+    stack_intercept: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.coef = np.ascontiguousarray(self.coef, dtype=np.float32)
+        self.intercept = np.asarray(self.intercept, dtype=np.float64)
+        if self.coef.shape != (self.n_hash + N_DENSE, len(self.classes)):
+            raise DocModelError(f"doc model coefficients have shape {self.coef.shape}, expected "
+                                f"({self.n_hash + N_DENSE}, {len(self.classes)})")
+
+    # ------------------------------------------------------------------ inference
+    def _logits(self, token_lists: Iterable[Sequence[str]], texts: Iterable[str]) -> np.ndarray:
+        rows = []
+        for toks, text in zip(token_lists, texts):
+            cols, vals = hashed_features(toks, self.n_hash)
+            z = vals.astype(np.float32) @ self.coef[cols] if len(cols) else np.zeros(len(self.classes), np.float32)
+            z = z.astype(np.float64) + dense_features(text, self.max_chars) @ self.coef[self.n_hash:]
+            z = z + self.intercept
+            if self.stack_coef is not None:
+                f = line_shares(text, self.coef, self.intercept, self.n_hash, self.classes.index("promo"),
+                                self.max_chars)
+                z = np.concatenate([z, f]) @ self.stack_coef + self.stack_intercept
+            rows.append(z)
+        return np.asarray(rows, dtype=np.float64).reshape(-1, len(self.classes))
+
+    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        """Uncalibrated per-class logits, shape ``(len(texts), len(classes))``."""
+        texts = list(texts)
+        return self._logits((doc_tokens(t, self.max_chars) for t in texts), texts)
+
+    def _softmax(self, z: np.ndarray) -> np.ndarray:
+        z = z / self.temperature
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated class probabilities, columns in ``classes`` order."""
+        return self._softmax(self.decision_function(texts))
+
+    def predict_proba_tokens(self, token_lists: Sequence[Sequence[str]], texts: Sequence[str]) -> np.ndarray:
+        """``predict_proba`` from tokens already produced by ``doc_tokens`` (``texts`` gives the
+        raw text for the line-shape features)."""
+        return self._softmax(self._logits(token_lists, texts))
+
+    def label_of(self, proba: np.ndarray) -> np.ndarray:
+        """Class index per row: promo at ``promo_threshold``, else the likelier of the others."""
+        ip = self.classes.index("promo")
+        rest = proba.copy()
+        rest[:, ip] = -1.0
+        out = rest.argmax(axis=1)
+        out[proba[:, ip] >= self.promo_threshold] = ip
+        return out
+
+    def verdicts(self, texts: Sequence[str]) -> list[DocVerdict]:
+        proba = self.predict_proba(texts)
+        return [DocVerdict(self.classes[k], float(p[k]), tuple(float(x) for x in p))
+                for k, p in zip(self.label_of(proba), proba)]
+
+    def verdict(self, text: str) -> DocVerdict:
+        return self.verdicts([text])[0]
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike) -> dict[str, Any]:
+        """Write ``<path>`` (npz arrays, no pickle) and ``<path>.json`` metadata with its sha256."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            stack = {} if self.stack_coef is None else {"stack_coef": self.stack_coef,
+                                                         "stack_intercept": self.stack_intercept}
+            np.savez_compressed(fh, coef=self.coef, intercept=self.intercept, **stack)
+        os.replace(tmp, path)
+        meta = {"version": self.version, "classes": list(self.classes), "n_hash": self.n_hash,
+                "dense": list(_DENSE_NAMES), "line_features": list(LINE_FEATURES), "temperature": self.temperature,
+                "promo_threshold": self.promo_threshold, "max_chars": self.max_chars, **self.meta,
+                "artifact": {"file": path.name, "bytes": path.stat().st_size, "sha256": _sha256(path)}}
+        path.with_suffix(".json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return meta
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_doc_model(path: str | os.PathLike = DEFAULT_DOC_MODEL) -> DocModel:
+    """Load a document model written by ``DocModel.save``; the checksum is verified first."""
+    path = Path(path)
+    mp = path.with_suffix(".json")
+    if not path.exists() or not mp.exists():
+        raise DocModelError(f"document model {path} (or its metadata {mp.name}) not found")
+    try:
+        meta = json.loads(mp.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise DocModelError(f"document model metadata {mp} is unreadable: {exc}") from exc
+    if meta.get("artifact", {}).get("sha256") != _sha256(path):
+        raise DocModelError(f"document model {path} does not match its metadata checksum; refusing to load it")
+    with np.load(path, allow_pickle=False) as data:
+        coef, intercept = data["coef"], data["intercept"]
+        stack_coef = data["stack_coef"] if "stack_coef" in data.files else None
+        stack_intercept = data["stack_intercept"] if "stack_intercept" in data.files else None
+    known = {"version", "classes", "n_hash", "dense", "line_features", "temperature", "promo_threshold",
+             "max_chars", "artifact"}
+    return DocModel(coef=coef, intercept=intercept, n_hash=int(meta["n_hash"]),
+                    temperature=float(meta["temperature"]), promo_threshold=float(meta["promo_threshold"]),
+                    max_chars=int(meta["max_chars"]), classes=tuple(meta["classes"]),
+                    version=str(meta.get("version", "")), meta={k: v for k, v in meta.items() if k not in known},
+                    stack_coef=stack_coef, stack_intercept=stack_intercept)
+
+
+def promo_page_spans(text: str, spans: Sequence["Span"], score: float, kind: str = "promo_page") -> list["Span"]:
+    """The promotion-page step: a page the document model calls promotion becomes promo spans.
+
+    Reason: a page that is promotion from its first word to its last gets only scattered
+    inline spans from the span stages, which judge each sentence against the rest of the
+    page — and on such a page the rest is promotion too. Kept boilerplate spans (the host
+    site's furniture) stay; every other stretch of text between them, trimmed of surrounding
+    whitespace, becomes one promo span of ``kind`` with the verdict's ``score``; the span
+    model's own promo spans are absorbed. Nothing is dropped: the record keeps its text and
+    spans, and its cleaned text is (nearly) empty.
+    """
+    from filter.spans import Span
+
+    furniture = sorted((s for s in spans if s.label == "boilerplate"), key=lambda s: (s.start, s.end))
+    out: list[Span] = []
+    prev = 0
+    for s in [*furniture, None]:
+        end = len(text) if s is None else s.start
+        gap = text[prev:end]
+        lead, trail = len(gap) - len(gap.lstrip()), len(gap) - len(gap.rstrip())
+        if gap.strip():
+            out.append(Span(prev + lead, end - trail, "promo", kind, score, step="promo_page"))
+        if s is not None:
+            out.append(s)
+            prev = s.end
+    return out
