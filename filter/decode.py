@@ -12,10 +12,8 @@ whitespace geometry and merging of touching spans keep the deciding step's name.
 """
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -27,7 +25,6 @@ PROMO, BOILER = 1, 2
 INLINE_KINDS = ("inline", "inline_brand", "keyword_substitution")   # token-level spans inside a sentence
 TITLE_FUNCTION_WORDS = frozenset("di ke dari dan yang untuk pada dengan atau dalam oleh sebagai hingga "
                                  "sampai agar bagi soal usai jelang vs".split())
-_GAMBLING_WORD = re.compile(r"judi|judol|togel|kasino|casino|taruhan|slot")  # not "bandar": Bandara, Bandar Lampung
 _INLINE_WS = " \t\xa0\u200b\u200e\u200f\u3000"
 _LEX, _STOPF, _DIGITF = SHAPE_FLAGS.index("lexicon"), SHAPE_FLAGS.index("stop"), SHAPE_FLAGS.index("digit")
 _CAP, _ALLCAPS = SHAPE_FLAGS.index("cap"), SHAPE_FLAGS.index("allcaps")
@@ -55,7 +52,6 @@ def _steps() -> tuple[Step, ...]:
         s("promo_blocks", False, _promo_blocks),
         s("unit_spans", True, _unit_spans),
         s("token_runs", True, _token_runs),
-        s("gambling_story", False, gambling_story),
         s("complete_phrase", False, complete_phrase),
         s("follow_titles", False, _follow_titles),
         s("spaced_brands", False, _spaced_brands),
@@ -77,7 +73,6 @@ class DecodeConfig:
     promo_block_share: float = 0.5     # a line with more than this share of promo sentences ...
     promo_block_min: int = 4           # ... and at least this many is promotion throughout (chosen on
     #                                    validation: off/(0.5, 3)/(0.5, 4) gave junk F1 0.9065/0.9057/0.9067)
-    gambling_story_share: float = 0.6  # share of other content units with gambling words: a gambling story
     title_marker_min: float = 0.9      # a glued headline follows a word scoring at least this boilerplate
     title_max_tokens: int = 25         # ... and continues at most this many tokens after it
     title_min: float = 0.1             # ... over title-like words at least this likely furniture
@@ -237,32 +232,9 @@ def _unit_spans(a: "Analysis", label: np.ndarray, score: np.ndarray, junk: np.nd
 
 # ---------------------------------------------------------------- token steps
 
-@functools.lru_cache(maxsize=1 << 16)
-def _gambling_word(word: str) -> bool:
-    return _GAMBLING_WORD.search(word) is not None
-
-
 def gambling_tokens(flags: np.ndarray, W: np.ndarray) -> np.ndarray:
     """Gambling words: promo-lexicon hits or words scoring promo ≥ 0.5 (not stopwords or numbers)."""
     return ((flags[:, _LEX] > 0) | (W[:, PROMO] >= 0.5)) & (flags[:, _STOPF] == 0) & (flags[:, _DIGITF] == 0)
-
-
-def gambling_story(a: "Analysis", share: float = 0.6) -> np.ndarray:
-    """Gambling words without a brand, in a story about gambling, are journalism: a promo
-    token run in such a story is dropped unless it holds a digit or a brand-like word. A
-    story is about gambling when at least ``gambling_story_share`` of the document's *other
-    content* units (stage-2 content ≥ 0.5) hold a gambling word (promo lexicon, scoring promo
-    ≥ 0.5, or gambling journalism: "perjudian", "taruhan", "kasino")."""
-    b = a.base
-    n = len(b.units)
-    ok = b.tok_unit >= 0
-    g = gambling_tokens(b.tok_flags[ok], a.tok_word_proba[ok])
-    g |= np.array([_gambling_word(w) for w, o in zip(b.tok_norm, ok) if o], dtype=bool)
-    has = np.bincount(b.tok_unit[ok], weights=g, minlength=n) > 0
-    content = a.unit_proba[:, 0] >= 0.5 if n else np.zeros(0, dtype=bool)
-    hc = has & content
-    share_ = (hc.sum() - hc) / np.maximum(content.sum() - content, 1)
-    return share_ >= share
 
 
 def _token_runs(model: Any, a: "Analysis", th: dict[str, float], covered_units: set[int], cfg: DecodeConfig,
@@ -282,11 +254,6 @@ def _token_runs(model: Any, a: "Analysis", th: dict[str, float], covered_units: 
     def flush():
         if run:
             words = [b.tok_norm[t] for t in run]
-            if run_lab == PROMO and about_gambling is not None and about_gambling[b.tok_unit[run[0]]] and not any(
-                    any(c.isdigit() for c in w) or (w not in model.lexicon_ and a.tok_word_proba[t, PROMO] >= 0.5)
-                    for t, w in zip(run, words)):
-                bump("gambling_story")
-                return  # gambling words without a brand, in a story about gambling: journalism
             i0, i1 = run[0], run[-1] + 1
             step = "token_runs"
             if run_lab == PROMO and cfg.on("complete_phrase"):
@@ -305,9 +272,6 @@ def _token_runs(model: Any, a: "Analysis", th: dict[str, float], covered_units: 
 
     pos = {int(t): j for j, t in enumerate(a.cand)}
     labs, _, ok = _best_junk(a.cand_proba, th)
-    # only when a promo run is possible (index -1, no unit: not a story)
-    about_gambling = np.r_[gambling_story(a, cfg.gambling_story_share), False] \
-        if cfg.on("gambling_story") and (ok & (labs == PROMO)).any() else None
     tu = b.tok_unit[a.cand]
     if not ok.any():
         return out
@@ -563,4 +527,4 @@ _STEP_ORDER.update({s.name: i for i, s in enumerate(STEPS)})
 DEFAULT_CONFIG = DecodeConfig()
 
 __all__ = ["DecodeConfig", "DecodeResult", "Step", "STEPS", "STEP_NAMES", "RULES", "decode", "add_counts",
-           "gambling_story", "complete_phrase", "attach_whitespace", "merge_touching", "gambling_tokens"]
+           "complete_phrase", "attach_whitespace", "merge_touching", "gambling_tokens"]

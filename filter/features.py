@@ -33,9 +33,6 @@ CODE_RE = re.compile(r"\(\s*[A-Za-z]{2,6}(?:\s*/\s*[A-Za-z]{2,6})*\s*\)\s*$")
 DAYS_RE = r"(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad)"
 MONTHS_RE = (r"(?:januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|"
              r"desember|jan|feb|mar|apr|jun|jul|agu|agt|ags|sep|okt|nov|des)")
-# a line that is a date (and maybe a time) and nothing else: ``DATE_LINE.fullmatch``
-DATE_LINE = re.compile(rf"(?:{DAYS_RE},?\s+)?\d{{1,2}}\s+{MONTHS_RE}\s+\d{{4}}"
-                       rf"(?:\s*[|,-]?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:wib|wita|wit))?)?", re.IGNORECASE)
 
 
 @dataclass

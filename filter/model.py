@@ -24,7 +24,6 @@ thresholds can be swept without re-running the models).
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -32,11 +31,11 @@ from typing import Sequence
 import numpy as np
 
 from filter.features import (
-    BULLET_RE, CLASSES, CODE_RE, DATE_LINE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
+    BULLET_RE, CLASSES, CODE_RE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
     cumsum0, l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
 )
 from filter.decode import (  # noqa: F401 - decode helpers re-exported for older callers
-    BOILER, PROMO, DecodeConfig, add_counts, attach_whitespace, gambling_story, merge_touching,
+    BOILER, PROMO, DecodeConfig, add_counts, attach_whitespace, merge_touching,
 )
 from filter.decode import decode as decode_steps
 from filter.decode import gambling_tokens as _gambling_tokens

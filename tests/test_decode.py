@@ -134,25 +134,6 @@ def test_takeover_share_switch_and_counter(model):
 
 
 @needs_model
-def test_gambling_story_switch_and_counter(model):
-    text = ("Polisi Gerebek Rumah yang Dijadikan Markas Judi Online\n"
-            "Polres Sukamaju menggerebek sebuah rumah yang dijadikan markas operator situs judi online. "
-            "Tiga orang ditangkap dan dijerat Pasal 303 KUHP tentang perjudian.\n"
-            "Kapolres mengatakan para tersangka mengelola puluhan situs slot dan mempromosikannya lewat media "
-            "sosial. Polisi juga meminta Komdigi memblokir situs-situs tersebut.\n")
-    a = model.analyze(text)
-    a.unit_proba[:] = [1.0, 0.0, 0.0]
-    hit = np.array([i for i, w in enumerate(a.base.tok_norm) if w in ("situs", "slot")][-2:])
-    a.cand, a.cand_proba = hit, np.tile(np.float32([0.0, 0.9, 0.0]), (len(hit), 1))
-    on = decode(model, a, config=OFF("takeover_share"))
-    assert on.spans == [] and on.counts["gambling_story"] == 1
-    off = decode(model, a, config=OFF("takeover_share", "gambling_story"))
-    assert _texts(text, off.spans) == ["situs slot"] and "gambling_story" not in off.counts
-
-
-# ---------------------------------------------------------------- provenance and counts on real text
-
-@needs_model
 def test_every_span_names_a_real_step_and_counts_add_up(model):
     from filter.decode import add_counts
 

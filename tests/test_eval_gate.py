@@ -3,12 +3,13 @@
 The classifier issue's targets (token-level, ``filter.evaluation.metrics``; thresholds are the model's
 own) are pinned as tests, with regression floors just below the committed model's numbers
 where it does better than the target:
-- seeds: at least 3 of the 5 documents perfect — what the model gets since the decode rules whose
-  only measured gain was on the seeds were removed (issue 15; docs/ALGORITHM.md). The seeds are
-  the user's examples, not a training signal: the floor reports the model honestly;
-- dev overall: junk F1 >= 0.90 and content retention >= 0.994 (issue 16 targets 0.93 / 0.997
-  are NOT met by the model retrained on the open-web material: 0.914 / 0.996, see models/README.md);
-- dev-H (news about gambling): retention >= 0.985 (target 0.995; measured 0.989);
+- seeds: at least 2 of the 5 documents perfect — what the model retrained on the open web gets
+  (3/5 for the previous model after the seed-only decode rules were removed, issue 15;
+  docs/ALGORITHM.md). The seeds are the user's examples, not a training signal: the floor
+  reports the model honestly;
+- dev overall: junk F1 >= 0.93 and content retention >= 0.997 (issue 16 targets; measured 0.936 /
+  0.9978);
+- dev-H (news about gambling): retention >= 0.995 (issue 16 target; measured 0.9965);
 - dev-T (transplanted promo): promo span recall >= 0.90;
 - dev_web (real open-web pages, issue 16) by category: floors just below what the model
   measures (far below the issue's targets; the page-level verdict is the document model's).
@@ -57,7 +58,7 @@ def _why(report: EvalReport, group: str = "overall") -> str:
 # ---- the classifier issue's targets that the committed model meets, and regression floors
 # pinned just below what it measures (see models/README.md): a worse model fails here.
 
-SEEDS_PERFECT_FLOOR = 3   # measured 3/5 after the seed-only decode rules were removed (was 5/5 with them)
+SEEDS_PERFECT_FLOOR = 2   # measured 2/5 (3/5 for the previous model without the seed-only rules, 5/5 with them)
 
 
 def test_seeds_perfect_floor(seeds_report):
@@ -68,16 +69,16 @@ def test_seeds_perfect_floor(seeds_report):
 
 
 def test_dev_junk_f1(dev_report):
-    assert dev_report.overall.junk_f1 >= 0.90, _why(dev_report)   # measured 0.914; issue 16 target 0.93
+    assert dev_report.overall.junk_f1 >= 0.93, _why(dev_report)   # measured 0.936; issue 16 target 0.93
 
 
 def test_dev_retention(dev_report):
-    assert dev_report.overall.retention >= 0.994, _why(dev_report)   # measured 0.996; issue 16 target 0.997
+    assert dev_report.overall.retention >= 0.997, _why(dev_report)   # measured 0.9978; issue 16 target 0.997
 
 
 def test_dev_h_retention(dev_report):
-    # measured 0.989 (0.999 before the open-web retrain); issue 16 target 0.995
-    assert dev_report.group("dev-H").retention >= 0.985, _why(dev_report, "dev-H")
+    # measured 0.9965 (0.9986 before the open-web retrain); issue 16 target 0.995
+    assert dev_report.group("dev-H").retention >= 0.995, _why(dev_report, "dev-H")
 
 
 def test_dev_t_promo_span_recall(dev_report):
@@ -112,23 +113,23 @@ def dev_web_report(cleaner, shared_dir) -> EvalReport:
 
 def test_dev_web_overall(dev_web_report):
     m = dev_web_report.overall
-    assert m.junk_f1 >= 0.76, _why(dev_web_report)              # measured 0.780
-    assert m.retention >= 0.885, _why(dev_web_report)           # measured 0.898
-    assert m.promo_span_recall >= 0.64, _why(dev_web_report)    # measured 0.680
+    assert m.junk_f1 >= 0.77, _why(dev_web_report)              # measured 0.791 (0.531 before issue 16)
+    assert m.retention >= 0.945, _why(dev_web_report)           # measured 0.955
+    assert m.promo_span_recall >= 0.52, _why(dev_web_report)    # measured 0.560
 
 
 def test_dev_web_promotion_pages(dev_web_report):
-    assert dev_web_report.group("web-P").promo_recall >= 0.75, _why(dev_web_report, "web-P")   # measured 0.787
+    assert dev_web_report.group("web-P").promo_recall >= 0.70, _why(dev_web_report, "web-P")   # measured 0.739
 
 
 def test_dev_web_gambling_journalism_retention(dev_web_report):
-    assert dev_web_report.group("web-H").retention >= 0.95, _why(dev_web_report, "web-H")   # measured 0.962
+    assert dev_web_report.group("web-H").retention >= 0.975, _why(dev_web_report, "web-H")   # measured 0.981
 
 
 def test_dev_web_small_sites(dev_web_report):
     m = dev_web_report.group("web-B")
-    assert m.junk_f1 >= 0.75 and m.retention >= 0.99, _why(dev_web_report, "web-B")   # measured 0.774, 0.996
+    assert m.junk_f1 >= 0.67 and m.retention >= 0.99, _why(dev_web_report, "web-B")   # measured 0.689, 0.996
 
 
 def test_dev_web_slipped_in_promotion_retention(dev_web_report):
-    assert dev_web_report.group("web-I").retention >= 0.61, _why(dev_web_report, "web-I")   # measured 0.636
+    assert dev_web_report.group("web-I").retention >= 0.83, _why(dev_web_report, "web-I")   # measured 0.848

@@ -132,7 +132,9 @@ def test_pickled_and_array_models_agree():
     # and the pickled model's parts are scikit-learn's: the numpy stand-ins give their numbers
     X = np.random.default_rng(0).normal(size=(40, p.ctx_clf_.n_features_in_))
     np.testing.assert_allclose(a.ctx_clf_.predict_proba(X), p.ctx_clf_.predict_proba(X), rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(a.words_.predict_proba(WORDS), p.words_.predict_proba(WORDS))
+    # unseen words go through the char-n-gram model in float32: summation order may differ in the
+    # last bit (3.7e-9 measured on the committed model); the spans above are compared exactly
+    np.testing.assert_allclose(a.words_.predict_proba(WORDS), p.words_.predict_proba(WORDS), rtol=0, atol=1e-6)
 
 
 def test_import_and_load_need_neither_sklearn_nor_scipy():

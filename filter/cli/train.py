@@ -62,6 +62,10 @@ def train(
                                "build_seed": manifest.get("seed"),
                                "valid_outlets": manifest.get("valid_outlets"),
                                "build_counts": manifest.get("counts")}}
+    from filter.training.fit import span_documents
+
+    va = span_documents(va)   # what the span model was validated on (page-level origins left out)
+    meta["training"]["valid_docs"] = len(va)
     va_eval = _eval_sets(model, {"validation": va, **_valid_parts(va)})
     meta["evaluation"] = va_eval
     meta["thresholds"] = {k: float(v) for k, v in model.thresholds.items()}
@@ -70,7 +74,7 @@ def train(
         from filter.evaluation.metrics import read_gold
 
         docs = read_gold(g)
-        meta["evaluation"].update(_eval_sets(model, _by_category(docs)))
+        meta["evaluation"].update(_pipeline_eval_sets(model, _by_category(docs)))
         meta.setdefault("baseline", {}).update(_baseline_sets(_by_category(docs)))
     if ablate:   # each decode step's measured contribution, stored with the model (see filter.evaluation.ablation)
         from filter.evaluation.ablation import ablate as ablate_steps
@@ -126,6 +130,17 @@ def _eval_sets(model, sets: dict[str, list[dict]]) -> dict[str, dict]:
         preds = model.predict_spans_many([d["text"] for d in docs])
         out[name] = evaluate(ignore_as_optional(docs), preds).overall.to_dict()
     return out
+
+
+def _pipeline_eval_sets(model, sets: dict[str, list[dict]]) -> dict[str, dict]:
+    """Gold sets through what ``Cleaner.load()`` runs: this span model plus the bundled document
+    model's page verdict and language guard (the span model alone when no document model exists)."""
+    from filter.cleaner import DEFAULT_DOC_MODEL, Cleaner
+    from filter.doc import load_doc_model
+    from filter.evaluation.metrics import detect_all, evaluate
+
+    cleaner = Cleaner(model, doc_model=load_doc_model(DEFAULT_DOC_MODEL) if DEFAULT_DOC_MODEL.exists() else None)
+    return {name: evaluate(docs, detect_all(cleaner, docs)).overall.to_dict() for name, docs in sets.items()}
 
 
 def _paragraph_html(text: str) -> str:
