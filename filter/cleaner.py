@@ -63,6 +63,47 @@ class Policy:
             raise ValueError(f"threshold must be between 0 and 1, got {self.threshold}")
 
 
+# The page-level steps, in the order ``apply_page_steps`` runs them after the span decode; each is
+# switched by the ``Policy`` field of the same meaning (``PAGE_STEP_SWITCHES``).
+PAGE_STEPS = ("language_guard", "promo_page")
+PAGE_STEP_SWITCHES = {"language_guard": "language_guard", "promo_page": "promo_pages"}
+
+
+def language_guard(spans: Sequence[Span], threshold: float) -> list[Span]:
+    """The out-of-language step: on a page confidently not Indonesian, keep only spans scoring at
+    least ``threshold`` (``Policy.foreign_threshold``).
+
+    Reason: the span model learned Indonesian pages; on English, Malay or Vietnamese text its
+    scores are not calibrated, and ordinary sentences there look as unfamiliar as promotion, so
+    at the Indonesian thresholds it removes large parts of a foreign page's text (issue 16: an
+    English page lost over a third of it). Only spans the model is confident about stay.
+    The language comes from ``filter.langid`` (py3langid, offline), computed once per page.
+    """
+    return [s for s in spans if s.score >= threshold]
+
+
+def apply_page_steps(text: str, kept: Sequence[Span], verdict: Any, foreign: bool, policy: Policy,
+                     counts: dict[str, int] | None = None) -> list[Span]:
+    """The page-level steps after the span decode, on one page's kept spans: ``language_guard``
+    (when ``foreign``; counts the spans it drops), then ``promo_page`` (when the document
+    ``verdict`` is ``promo``; counts the pages, ``filter.doc.promo_page_spans``). Each runs only
+    when its ``Policy`` switch is on. Pure: the models' outputs come in, spans go out; the
+    Cleaner and the ablation (``filter.evaluation.ablation``) share it."""
+    from filter.doc import promo_page_spans
+
+    out = list(kept)
+    if policy.language_guard and foreign:
+        n = len(out)
+        out = language_guard(out, policy.foreign_threshold)
+        if counts is not None and n > len(out):
+            counts["language_guard"] = counts.get("language_guard", 0) + n - len(out)
+    if policy.promo_pages and verdict is not None and verdict.label == "promo":
+        out = promo_page_spans(text, out, verdict.score)
+        if counts is not None:
+            counts["promo_page"] = counts.get("promo_page", 0) + 1
+    return out
+
+
 def _only_strings(texts: Iterable[Any]) -> Iterator[str]:
     """Pass ``texts`` through, raising ``TypeError`` at the first item that is not a ``str``."""
     for i, t in enumerate(texts):
@@ -124,23 +165,14 @@ class Cleaner:
             raw = many(list(texts), th) if counts is None else many(list(texts), th, counts=counts)
         else:
             raw = [self.model.predict_spans(t) for t in texts]
-        from filter.doc import promo_page_spans
         from filter.langid import detect_language, is_foreign
 
         verdicts = self.doc_model.verdicts(texts) if self.doc_model is not None else [None] * len(texts)
         out = []
         for t, spans, verdict in zip(texts, raw, verdicts):
-            kept = [s for s in spans if self._keep(s)]
             language, prob = detect_language(t)
-            if self.policy.language_guard and is_foreign(language, prob):
-                n = len(kept)
-                kept = [s for s in kept if s.score >= self.policy.foreign_threshold]
-                if counts is not None and n > len(kept):
-                    counts["language_guard"] = counts.get("language_guard", 0) + n - len(kept)
-            if self.policy.promo_pages and verdict is not None and verdict.label == "promo":
-                kept = promo_page_spans(t, kept, verdict.score)
-                if counts is not None:
-                    counts["promo_page"] = counts.get("promo_page", 0) + 1
+            kept = apply_page_steps(t, [s for s in spans if self._keep(s)], verdict,
+                                    is_foreign(language, prob), self.policy, counts)
             out.append((check_spans(t, kept), verdict, language))
         return out
 

@@ -47,7 +47,7 @@ def evaluate_command(
     baseline_only: Annotated[bool, typer.Option("--baseline-only", help="Evaluate only the keyword-regex baseline (no model needed).")] = False,
     outlets: Annotated[bool, typer.Option("--outlets", help="Also print one row per outlet.")] = False,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full reports as JSON here.")] = None,
-    ablate: Annotated[bool, typer.Option("--ablate", help="Instead: decode once with every decode step and once with each step off, on --valid and each --gold file, and print the ablation table.")] = False,
+    ablate: Annotated[bool, typer.Option("--ablate", help="Instead: decode once with every decode step and once with each step off (the page-level steps too: language_guard, and promo_page with the document model), on --valid and each --gold file, and print the ablation table.")] = False,
     valid: Annotated[Optional[Path], typer.Option("--valid", help="With --ablate: the validation split (valid.jsonl of 'filter data build', or its directory).")] = None,
     update_card: Annotated[bool, typer.Option("--update-card", help="With --ablate: store the table in the model metadata and regenerate the model card.")] = False,
 ) -> None:
@@ -127,7 +127,8 @@ def ablate_command(gold: list[Path], valid: Optional[Path], model: Optional[Path
         sets[g.name.split(".")[0]] = read_gold_files([g])
     cleaner = load_cleaner(model, None)
     try:
-        table = ablate(cleaner.model, sets, progress=lambda m: typer.echo(m, err=True))
+        table = ablate(cleaner.model, sets, progress=lambda m: typer.echo(m, err=True),
+                       policy=cleaner.policy, doc_model=cleaner.doc_model)
     except Exception as exc:  # noqa: BLE001
         raise fail(f"ablation failed: {type(exc).__name__}: {exc}")
     typer.echo(f"model {cleaner.version}  thresholds "

@@ -82,7 +82,11 @@ def train(
         from filter.training.fit import ignore_as_optional
 
         sets = {"validation": ignore_as_optional(va), **{g.name.split(".")[0]: read_gold(g) for g in gold}}
-        meta["ablation"] = ablate_steps(model, sets, progress=_log).to_dict()
+        from filter.cleaner import Policy
+        from filter.doc import DEFAULT_DOC_MODEL, load_doc_model
+
+        doc = load_doc_model(DEFAULT_DOC_MODEL) if DEFAULT_DOC_MODEL.exists() else None  # what Cleaner.load() pairs
+        meta["ablation"] = ablate_steps(model, sets, progress=_log, policy=Policy(), doc_model=doc).to_dict()
     full = save_model(model, out, meta)
     write_card(full, out.parent / "README.md")
     _log(f"wrote {out} ({full['artifact']['bytes'] / 1e6:.1f} MB) and {out.with_suffix('.json').name}; "

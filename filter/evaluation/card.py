@@ -144,7 +144,8 @@ def decode_section(meta: dict[str, Any]) -> list[str]:
     if meta.get("ablation"):
         from filter.evaluation.ablation import Ablation, format_ablation
 
-        lines += ["Ablation (`filter evaluate --ablate`): each revision rule switched off in turn, the "
+        lines += ["Ablation (`filter evaluate --ablate`): each revision rule and each page-level step (level "
+                  "`page`: `language_guard`, `promo_page`, run after the decode) switched off in turn, the "
                   "models run once; `fires` = what the step changed with every step on, Δ = off − on "
                   "(negative: the step helps).", "",
                   format_ablation(Ablation.from_dict(meta["ablation"]), markdown=True).rstrip(), ""]
@@ -191,6 +192,33 @@ def _first_paragraph(doc: str | None) -> str:
     return " ".join((doc or "").strip().split("\n\n")[0].split())
 
 
+def page_steps_section(ab: Any) -> list[str]:
+    """The page-level steps after the decode (``filter.cleaner.PAGE_STEPS``), each with its reason
+    (its docstring) and its measured effect (the ablation rows of level ``page``)."""
+    import inspect
+
+    from filter.cleaner import PAGE_STEP_SWITCHES, PAGE_STEPS, language_guard
+    from filter.doc import promo_page_spans
+
+    funcs = {"language_guard": language_guard, "promo_page": promo_page_spans}
+    lines = ["## Page-level steps, after the decode", "",
+             "Two steps judge the whole page, after the decode and the model's thresholds, in this order "
+             "(`filter.cleaner.apply_page_steps`, shared by `Cleaner` and the ablation). Each has a switch "
+             "(the `Policy` field named below), a counter (`fires`: spans dropped by the guard, pages turned "
+             "into promo spans) and a measured contribution (Δ when it is switched off, every other step on).", ""]
+    for k, name in enumerate(PAGE_STEPS, 1):
+        paras = inspect.cleandoc(funcs[name].__doc__ or "").split("\n\n")
+        lines += [f"### {k}. `{name}` (page; switch `Policy.{PAGE_STEP_SWITCHES[name]}`)", "",
+                  "\n\n".join(" ".join(p.split()) for p in paras), ""]
+        rows = [r for r in ab.rows if r.step == name and r.level == "page"] if ab else []
+        if rows:
+            lines += ["Measured: " + "; ".join(
+                f"{r.set} — fires {r.fires}, {r.docs_changed} documents changed, Δ junk F1 {r.junk_f1:+.4f}, "
+                f"Δ retention {r.retention:+.4f}, Δ promo spR {r.promo_span_recall:+.3f}, "
+                f"Δ perfect {r.perfect_docs:+d}" for r in rows) + ".", ""]
+    return lines
+
+
 def render_algorithm(meta: dict[str, Any]) -> str:
     """``docs/ALGORITHM.md``: each stage (from its module docstring), each decode step with its
     reason (its docstring) and its measured effect (the ablation table stored with the model),
@@ -229,6 +257,7 @@ def render_algorithm(meta: dict[str, Any]) -> str:
                 lines += ["Measured: " + "; ".join(
                     f"{r.set} — fires {r.fires}, {r.docs_changed} documents changed, Δ junk F1 {r.junk_f1:+.4f}, "
                     f"Δ retention {r.retention:+.4f}, Δ perfect {r.perfect_docs:+d}" for r in rows) + ".", ""]
+    lines += page_steps_section(ab)
     lines += ["## Removed after ablation", "",
               "Rules had to earn their place on held-out data (validation + dev + dev_web): a rule whose only "
               "gain was on the five seed documents, that changed (almost) nothing there, or that was harmful "
