@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import io
 import json
 import os
 import platform
@@ -116,7 +117,8 @@ def load_model(path: str | os.PathLike) -> Any:
 
     meta = read_meta(path)
     expected = meta.get("artifact", {}).get("sha256")
-    actual = sha256_file(path)
+    data = path.read_bytes()   # the bytes checked are the bytes unpickled
+    actual = hashlib.sha256(data).hexdigest()
     if expected != actual:
         raise ModelError(f"model file {path} does not match its metadata (sha256 {actual[:12]}… != "
                          f"{str(expected)[:12]}…); refusing to unpickle it")
@@ -124,7 +126,7 @@ def load_model(path: str | os.PathLike) -> Any:
         warnings.warn(f"model {path.name} was trained with scikit-learn {meta.get('sklearn_version')}, "
                       f"running {sklearn.__version__}; predictions may differ", ModelVersionWarning, stacklevel=2)
     try:
-        model = joblib.load(path)
+        model = joblib.load(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - any unpickling failure is a model error for the user
         raise ModelError(f"model file {path} could not be loaded: {exc}") from exc
     return _apply_meta(model, meta, path)

@@ -1,9 +1,10 @@
 """The library entry point: ``Cleaner.load()`` once, then ``clean(text)`` per document.
 
 Pipeline: segment → featurize → classify → decode spans (all inside the model's
-``predict_spans``) → render (``filter.render``). A ``Cleaner`` holds only the loaded model and
-an immutable removal policy; ``clean`` keeps no state between calls, so one instance is safe
-to share between threads.
+``predict_spans``) → page-level steps (the document model's verdict, ``filter.doc``, and the
+language guard, ``filter.langid``; ``apply_page_steps``) → render (``filter.render``). A
+``Cleaner`` holds the loaded span model, the document model (optional) and an immutable policy;
+``clean`` keeps no state between calls, so one instance is safe to share between threads.
 """
 from __future__ import annotations
 
@@ -61,6 +62,8 @@ class Policy:
             raise ValueError(f"unknown label(s) to remove: {', '.join(bad)}; choose from {', '.join(LABELS)}")
         if self.threshold is not None and not (0.0 <= self.threshold <= 1.0):
             raise ValueError(f"threshold must be between 0 and 1, got {self.threshold}")
+        if not (0.0 <= self.foreign_threshold <= 1.0):
+            raise ValueError(f"foreign_threshold must be between 0 and 1, got {self.foreign_threshold}")
 
 
 # The page-level steps, in the order ``apply_page_steps`` runs them after the span decode; each is
@@ -190,7 +193,9 @@ class Cleaner:
         return [spans for spans, _, _ in self._analyse_many(texts, counts)]
 
     def detect(self, text: str) -> list[Span]:
-        """Spans whose score reaches the policy's (or the model's per-label) threshold."""
+        """Spans whose score reaches the policy's (or the model's per-label) threshold, after the
+        page-level steps (a promotion page's text becomes promo spans scored with the page
+        verdict; a confidently foreign page keeps only spans >= ``foreign_threshold``)."""
         return self.detect_many([text])[0]
 
     def _result(self, text: str, spans: list[Span], verdict: Any = None, language: str = "") -> CleanResult:
@@ -224,11 +229,16 @@ class Cleaner:
         texts = _only_strings(texts)
         if n_jobs == 1:
             batch: list[str] = []
-            for t in texts:
-                batch.append(t)
-                if len(batch) >= chunksize:
+            try:
+                for t in texts:
+                    batch.append(t)
+                    if len(batch) >= chunksize:
+                        yield from self.clean_batch(batch)
+                        batch = []
+            except TypeError:
+                if batch:   # the items before the bad one are cleaned and yielded first
                     yield from self.clean_batch(batch)
-                    batch = []
+                raise
             if batch:
                 yield from self.clean_batch(batch)
             return

@@ -18,7 +18,7 @@ Spark (``mapInPandas``) uses ``clean_partition`` the same way::
 
     def clean_batches(batches):
         for pdf in batches:
-            out = clean_partition(pdf, text_column="text", model_path="/models/filter-id-news.joblib")
+            out = clean_partition(pdf, text_column="text", model_path="/models/filter-id-news.npz")
             yield out.astype({"cleaned": object, "spans": object, "model_version": object})
 
     added = [StructField(c, DoubleType() if c.endswith(("_ratio", "_score")) else StringType()) for c in OUTPUT_COLUMNS]

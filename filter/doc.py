@@ -18,9 +18,11 @@ caller that has tokenised the text). ``verdict(text)`` gives the label and its s
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import numpy as np
 
 from filter.normalize import normalize
+from filter.runtime import ModelError
 
 if TYPE_CHECKING:
     from filter.spans import Span
@@ -51,8 +54,9 @@ _DENSE_NAMES = ("brand_line_share", "brand_token_share", "link_line_share", "sen
 N_DENSE = len(_DENSE_NAMES)
 
 
-class DocModelError(Exception):
-    """The document-model file is missing, tampered with or unreadable."""
+class DocModelError(ModelError):
+    """The document-model file is missing, tampered with or unreadable (a ``ModelError``, so one
+    ``except ModelError`` around ``Cleaner.load()`` catches both models' failures)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,21 +287,25 @@ def load_doc_model(path: str | os.PathLike = DEFAULT_DOC_MODEL) -> DocModel:
         raise DocModelError(f"document model {path} (or its metadata {mp.name}) not found")
     try:
         meta = json.loads(mp.read_text(encoding="utf-8"))
-    except ValueError as exc:
+    except (OSError, ValueError) as exc:
         raise DocModelError(f"document model metadata {mp} is unreadable: {exc}") from exc
-    if meta.get("artifact", {}).get("sha256") != _sha256(path):
+    raw = path.read_bytes()   # the bytes checked are the bytes read
+    if meta.get("artifact", {}).get("sha256") != hashlib.sha256(raw).hexdigest():
         raise DocModelError(f"document model {path} does not match its metadata checksum; refusing to load it")
-    with np.load(path, allow_pickle=False) as data:
-        coef, intercept = data["coef"], data["intercept"]
-        stack_coef = data["stack_coef"] if "stack_coef" in data.files else None
-        stack_intercept = data["stack_intercept"] if "stack_intercept" in data.files else None
     known = {"version", "classes", "n_hash", "dense", "line_features", "temperature", "promo_threshold",
              "max_chars", "artifact"}
-    return DocModel(coef=coef, intercept=intercept, n_hash=int(meta["n_hash"]),
-                    temperature=float(meta["temperature"]), promo_threshold=float(meta["promo_threshold"]),
-                    max_chars=int(meta["max_chars"]), classes=tuple(meta["classes"]),
-                    version=str(meta.get("version", "")), meta={k: v for k, v in meta.items() if k not in known},
-                    stack_coef=stack_coef, stack_intercept=stack_intercept)
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as data:
+            coef, intercept = data["coef"], data["intercept"]
+            stack_coef = data["stack_coef"] if "stack_coef" in data.files else None
+            stack_intercept = data["stack_intercept"] if "stack_intercept" in data.files else None
+        return DocModel(coef=coef, intercept=intercept, n_hash=int(meta["n_hash"]),
+                        temperature=float(meta["temperature"]), promo_threshold=float(meta["promo_threshold"]),
+                        max_chars=int(meta["max_chars"]), classes=tuple(meta["classes"]),
+                        version=str(meta.get("version", "")), meta={k: v for k, v in meta.items() if k not in known},
+                        stack_coef=stack_coef, stack_intercept=stack_intercept)
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as exc:
+        raise DocModelError(f"document model {path} is unreadable: {type(exc).__name__}: {exc}") from exc
 
 
 def promo_page_spans(text: str, spans: Sequence["Span"], score: float, kind: str = "promo_page") -> list["Span"]:

@@ -34,9 +34,7 @@ from filter.features import (
     BULLET_RE, CLASSES, CODE_RE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
     cumsum0, l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
 )
-from filter.decode import (  # noqa: F401 - decode helpers re-exported for older callers
-    BOILER, PROMO, DecodeConfig, add_counts, attach_whitespace, merge_touching,
-)
+from filter.decode import BOILER, PROMO, DecodeConfig, add_counts
 from filter.decode import decode as decode_steps
 from filter.decode import gambling_tokens as _gambling_tokens
 from filter.normalize import deleet, normalize
@@ -206,8 +204,6 @@ class Analysis:
     tok_word_proba: np.ndarray                 # word-scorer probabilities of every token
     spaced_promo: list[float] = field(default_factory=list)  # word-scorer promo p of each spaced run
     unit_kinds: list[str] = field(default_factory=list)
-    head_copy: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # see head_copies
-    unit_proba1: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))  # stage-1 probabilities
 
 
 def _unit_of_tokens(units: Units, starts: np.ndarray) -> np.ndarray:
@@ -333,8 +329,6 @@ def _doc_promo_max(P1: np.ndarray, st: Stack) -> np.ndarray:
     return out
 
 
-_LEX, _STOPF, _DIGITF = SHAPE_FLAGS.index("lexicon"), SHAPE_FLAGS.index("stop"), SHAPE_FLAGS.index("digit")
-_CAP, _ALLCAPS = SHAPE_FLAGS.index("cap"), SHAPE_FLAGS.index("allcaps")
 _PROMO_MAX, _PROMO_N = DENSE_NAMES.index("tok_promo_max"), DENSE_NAMES.index("tok_promo_n")
 _GAMBLE_COLS = [DENSE_NAMES.index("doc_gamble_other"), DENSE_NAMES.index("doc_gamble_units_other")]
 _HEAD_COPY = DENSE_NAMES.index("head_copy")
@@ -721,8 +715,7 @@ class FilterModel:
             c = cands[i]
             cp = CP[cut[i]:cut[i + 1]]
             kinds = kinds_all[nun[i]:nun[i + 1]] if kinds_all else [""] * len(b.units)
-            out.append(Analysis(b, P2s[i], c, cp, Ws[i], unit_kinds=kinds, spaced_promo=spaced_p[soff:soff + len(b.spaced)],
-                                head_copy=dense[nun[i]:nun[i + 1], _HEAD_COPY] > 0, unit_proba1=P1[nun[i]:nun[i + 1]]))
+            out.append(Analysis(b, P2s[i], c, cp, Ws[i], unit_kinds=kinds, spaced_promo=spaced_p[soff:soff + len(b.spaced)]))
             soff += len(b.spaced)
         return out
 

@@ -74,7 +74,7 @@ PARENT_POLL_SECONDS = 0.5
 # The automatic choice (``filter clean`` without ``--workers``; ``min_parallel_chars``): workers
 # start only for inputs longer than this many characters of text, and only as many as the
 # machine has idle cores (1-minute load average). Starting two workers took 3-9 s here (import,
-# model unpickling) and 2 workers were never faster than 1 on 6,000 articles (13.4 MB) on this
+# model loading) and 2 workers were never faster than 1 on 6,000 articles (13.4 MB) on this
 # shared 2-core machine (scripts/bench_batch.py; README "Scaling out"), so the threshold sits
 # above every size measured and the load check keeps workers off a busy machine.
 AUTO_MIN_PARALLEL_CHARS = 20_000_000

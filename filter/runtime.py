@@ -202,7 +202,8 @@ class _Writer:
             return [self.enc(x) for x in obj]
         if isinstance(obj, dict):
             keys = list(obj)
-            if keys and all(isinstance(k, str) for k in keys) and list(obj.values()) == list(range(len(keys))):
+            if keys and all(isinstance(k, str) for k in keys) and all(type(v) is int for v in obj.values()) \
+                    and list(obj.values()) == list(range(len(keys))):
                 return {"$": "strindex", "key": self.array(_join(keys))["key"], "n": len(keys)}   # a vocabulary
             if all(isinstance(k, str) for k in keys):
                 return {"$": "map", "items": {k: self.enc(v) for k, v in obj.items()}}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,11 +11,18 @@ import typer
 from filter.cli import app, fail
 
 
+def model_path(model: Optional[Path]) -> Path:
+    """The model a command uses: ``--model``, else ``$FILTER_MODEL``, else the bundled one."""
+    from filter.cleaner import DEFAULT_MODEL
+
+    return Path(model or os.environ.get("FILTER_MODEL") or DEFAULT_MODEL)
+
+
 def load_cleaner(model: Optional[Path], threshold: Optional[float]):
     """Load the model as a Cleaner; any failure becomes one error line."""
-    from filter.cleaner import DEFAULT_MODEL, Cleaner
+    from filter.cleaner import Cleaner
 
-    path = model or DEFAULT_MODEL
+    path = model_path(model)
     if not Path(path).exists():
         raise fail(f"model not found: {path} (train one with 'filter train' or pass --model)")
     try:
@@ -141,10 +149,9 @@ def ablate_command(gold: list[Path], valid: Optional[Path], model: Optional[Path
             raise fail(f"cannot write {json_out}: {exc.strerror or exc}")
     if update_card:
         from filter.artifact import meta_path, read_meta
-        from filter.cleaner import DEFAULT_MODEL
         from filter.evaluation.card import write_card
 
-        path = Path(model or DEFAULT_MODEL)
+        path = model_path(model)
         meta = read_meta(path)
         meta["ablation"] = table.to_dict()
         meta_path(path).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

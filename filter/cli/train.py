@@ -43,12 +43,21 @@ def train(
 
         _log(f"building the dataset from {corpus} into {data}")
         build_dataset(corpus, data, seed=seed)
-    t0 = time.time()
-    tr = read_jsonl(train_p, limit)
-    va = read_jsonl(valid_p, limit and max(limit // 4, 50))
+    from filter.evaluation.metrics import read_gold
+
+    try:   # every input is read before the fit, so a bad file is one error line, not a lost run
+        gold_docs = {g: read_gold(g) for g in gold}
+        t0 = time.time()
+        tr = read_jsonl(train_p, limit)
+        va = read_jsonl(valid_p, limit and max(limit // 4, 50))
+    except (OSError, ValueError) as exc:
+        raise fail(f"cannot read the training or gold data: {exc}")
     _log(f"training on {len(tr)} documents, validating on {len(va)}")
     model = FilterModel(random_state=seed)
-    model = fit_model(tr, va, model, progress=_log)
+    try:
+        model = fit_model(tr, va, model, progress=_log)
+    except ValueError as exc:   # e.g. too few documents (--limit) for every class to occur
+        raise fail(f"cannot train on these {len(tr)} documents: {str(exc).splitlines()[0]}")
     from filter.decode import DecodeConfig
 
     # the decode config the thresholds were chosen for, stored beside them
@@ -70,18 +79,14 @@ def train(
     meta["evaluation"] = va_eval
     meta["thresholds"] = {k: float(v) for k, v in model.thresholds.items()}
     model.thresholds = meta["thresholds"]
-    for g in gold:
-        from filter.evaluation.metrics import read_gold
-
-        docs = read_gold(g)
+    for g, docs in gold_docs.items():
         meta["evaluation"].update(_pipeline_eval_sets(model, _by_category(docs)))
         meta.setdefault("baseline", {}).update(_baseline_sets(_by_category(docs)))
     if ablate:   # each decode step's measured contribution, stored with the model (see filter.evaluation.ablation)
         from filter.evaluation.ablation import ablate as ablate_steps
-        from filter.evaluation.metrics import read_gold
         from filter.training.fit import ignore_as_optional
 
-        sets = {"validation": ignore_as_optional(va), **{g.name.split(".")[0]: read_gold(g) for g in gold}}
+        sets = {"validation": ignore_as_optional(va), **{g.name.split(".")[0]: docs for g, docs in gold_docs.items()}}
         from filter.cleaner import Policy
         from filter.doc import DEFAULT_DOC_MODEL, load_doc_model
 
@@ -213,7 +218,7 @@ def bench(
     import resource
     import statistics
 
-    from filter.cleaner import DEFAULT_MODEL, Cleaner
+    from filter.cleaner import DEFAULT_MODEL
 
     if not corpus.exists():
         raise fail(f"corpus directory {corpus} not found")
@@ -225,10 +230,12 @@ def bench(
         raise fail(f"no articles in {corpus}")
     htmls = [_paragraph_html(t) for t in texts]
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    startup = _startup_seconds(model)
+    from filter.cli.clean import load_cleaner
+
     t0 = time.perf_counter()
-    cleaner = Cleaner.load(model)
+    cleaner = load_cleaner(model)   # a missing or broken model is one error line, before any timing
     load_s = time.perf_counter() - t0
+    startup = _startup_seconds(model)
     methods = _bench_methods(cleaner, batch, jobs, {x.strip() for x in skip.split(",") if x.strip()})
     runs: dict[str, list[float]] = {k: [] for k in methods}
     counts: dict[str, int] = {}

@@ -188,10 +188,6 @@ REMOVED_STEPS = {
 }
 
 
-def _first_paragraph(doc: str | None) -> str:
-    return " ".join((doc or "").strip().split("\n\n")[0].split())
-
-
 def page_steps_section(ab: Any) -> list[str]:
     """The page-level steps after the decode (``filter.cleaner.PAGE_STEPS``), each with its reason
     (its docstring) and its measured effect (the ablation rows of level ``page``)."""

@@ -3,7 +3,7 @@
 ``build_dataset(corpus_dir, out_dir, seed=0, limit=None, workers=None)``:
 
 1. loads the articles (``filter.training.corpus.load_articles``) and drops every article whose URL
-   or text is in ``gold/dev.jsonl`` or ``gold/seeds.jsonl`` (URL match; exact or
+   or text is in ``gold/dev.jsonl``, ``gold/dev_web.jsonl`` or ``gold/seeds.jsonl`` (URL match; exact or
    near-identical normalised text, dev transplants compared with their promo spans removed);
 2. labels each article's natural boilerplate (``filter.training.weak.weak_label``); unsure ranges
    become ``ignore`` ranges;
