@@ -49,7 +49,8 @@ def arrays_path(path: str | os.PathLike) -> Path:
     return Path(path).with_suffix(".npz")
 
 
-def _write_meta(path: Path, meta: dict[str, Any]) -> None:
+def write_meta(path: Path, meta: dict[str, Any]) -> None:
+    """Write the metadata of artifact ``path`` atomically (temp file, then rename)."""
     tmp = meta_path(path).with_name(meta_path(path).name + ".tmp")
     tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, meta_path(path))
@@ -79,7 +80,7 @@ def save_model(model: Any, path: str | os.PathLike, meta: dict[str, Any]) -> dic
     }
     if type(model).__module__ in RUNTIME_MODULES:   # a runtime model class: inference loads its arrays
         full["arrays"] = export_arrays(model, arrays_path(path))
-    _write_meta(path, full)
+    write_meta(path, full)
     return full
 
 
@@ -90,7 +91,7 @@ def export_arrays_for(path: str | os.PathLike) -> dict[str, Any]:
     model = load_model(path)
     meta = read_meta(path)
     meta["arrays"] = export_arrays(model, arrays_path(path))
-    _write_meta(path, meta)
+    write_meta(path, meta)
     return meta["arrays"]
 
 

@@ -115,6 +115,17 @@ def _only_strings(texts: Iterable[Any]) -> Iterator[str]:
         yield t
 
 
+def load_default_doc_model(doc_path: str | os.PathLike | None = None) -> Any:
+    """The document model a Cleaner pairs with the span model: ``doc_path``, else
+    ``$FILTER_DOC_MODEL``, else the bundled ``models/filter-doc.npz`` when present (else None)."""
+    from filter.doc import load_doc_model
+
+    doc = doc_path or os.environ.get("FILTER_DOC_MODEL")
+    if doc is None and DEFAULT_DOC_MODEL.exists():
+        doc = DEFAULT_DOC_MODEL
+    return load_doc_model(doc) if doc else None
+
+
 @dataclass
 class Cleaner:
     """Cleans documents with a loaded model under a removal policy."""
@@ -130,13 +141,9 @@ class Cleaner:
         and the document model (``doc_path``, default the bundled ``models/filter-doc.npz`` when
         present; without one, results carry no document label)."""
         from filter.artifact import load_model
-        from filter.doc import load_doc_model
 
-        doc = doc_path or os.environ.get("FILTER_DOC_MODEL")
-        if doc is None and DEFAULT_DOC_MODEL.exists():
-            doc = DEFAULT_DOC_MODEL
         return cls(load_model(path or os.environ.get("FILTER_MODEL") or DEFAULT_MODEL), Policy(**policy),
-                   load_doc_model(doc) if doc else None)
+                   load_default_doc_model(doc_path))
 
     @property
     def version(self) -> str:

@@ -148,12 +148,12 @@ def ablate_command(gold: list[Path], valid: Optional[Path], model: Optional[Path
         except OSError as exc:
             raise fail(f"cannot write {json_out}: {exc.strerror or exc}")
     if update_card:
-        from filter.artifact import meta_path, read_meta
+        from filter.artifact import meta_path, read_meta, write_meta
         from filter.evaluation.card import write_card
 
         path = model_path(model)
         meta = read_meta(path)
         meta["ablation"] = table.to_dict()
-        meta_path(path).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_meta(path, meta)
         write_card(meta, path.parent / "README.md")
         typer.echo(f"stored the table in {meta_path(path)} and regenerated {path.parent / 'README.md'}", err=True)

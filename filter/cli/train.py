@@ -79,8 +79,11 @@ def train(
     meta["evaluation"] = va_eval
     meta["thresholds"] = {k: float(v) for k, v in model.thresholds.items()}
     model.thresholds = meta["thresholds"]
+    from filter.cleaner import load_default_doc_model
+
+    doc_model = load_default_doc_model()   # what Cleaner.load() pairs with this span model (loaded once)
     for g, docs in gold_docs.items():
-        meta["evaluation"].update(_pipeline_eval_sets(model, _by_category(docs)))
+        meta["evaluation"].update(_pipeline_eval_sets(model, doc_model, _by_category(docs)))
         meta.setdefault("baseline", {}).update(_baseline_sets(_by_category(docs)))
     if ablate:   # each decode step's measured contribution, stored with the model (see filter.evaluation.ablation)
         from filter.evaluation.ablation import ablate as ablate_steps
@@ -88,10 +91,8 @@ def train(
 
         sets = {"validation": ignore_as_optional(va), **{g.name.split(".")[0]: docs for g, docs in gold_docs.items()}}
         from filter.cleaner import Policy
-        from filter.doc import DEFAULT_DOC_MODEL, load_doc_model
 
-        doc = load_doc_model(DEFAULT_DOC_MODEL) if DEFAULT_DOC_MODEL.exists() else None  # what Cleaner.load() pairs
-        meta["ablation"] = ablate_steps(model, sets, progress=_log, policy=Policy(), doc_model=doc).to_dict()
+        meta["ablation"] = ablate_steps(model, sets, progress=_log, policy=Policy(), doc_model=doc_model).to_dict()
     full = save_model(model, out, meta)
     write_card(full, out.parent / "README.md")
     _log(f"wrote {out} ({full['artifact']['bytes'] / 1e6:.1f} MB) and {out.with_suffix('.json').name}; "
@@ -141,14 +142,13 @@ def _eval_sets(model, sets: dict[str, list[dict]]) -> dict[str, dict]:
     return out
 
 
-def _pipeline_eval_sets(model, sets: dict[str, list[dict]]) -> dict[str, dict]:
-    """Gold sets through what ``Cleaner.load()`` runs: this span model plus the bundled document
-    model's page verdict and language guard (the span model alone when no document model exists)."""
-    from filter.cleaner import DEFAULT_DOC_MODEL, Cleaner
-    from filter.doc import load_doc_model
+def _pipeline_eval_sets(model, doc_model, sets: dict[str, list[dict]]) -> dict[str, dict]:
+    """Gold sets through what ``Cleaner.load()`` runs: this span model plus the document model's
+    page verdict and language guard (the span model alone when ``doc_model`` is None)."""
+    from filter.cleaner import Cleaner
     from filter.evaluation.metrics import detect_all, evaluate
 
-    cleaner = Cleaner(model, doc_model=load_doc_model(DEFAULT_DOC_MODEL) if DEFAULT_DOC_MODEL.exists() else None)
+    cleaner = Cleaner(model, doc_model=doc_model)
     return {name: evaluate(docs, detect_all(cleaner, docs)).overall.to_dict() for name, docs in sets.items()}
 
 
