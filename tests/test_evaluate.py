@@ -267,7 +267,7 @@ def test_cli_evaluate_no_baseline_and_baseline_only(tmp_path, fake_loaded):
 @pytest.mark.parametrize("args,msg", [
     (["--gold", "MISSING.jsonl"], "gold file not found"),
     (["--gold", "GOOD", "--threshold", "1.5"], "--threshold"),
-    (["--gold", "GOOD", "--model", "NOPE.joblib"], "model not found"),
+    (["--gold", "GOOD", "--model", "NOPE.joblib"], "model file not found"),
     (["--gold", "BAD"], "not valid JSON"),
 ])
 def test_cli_evaluate_user_errors(tmp_path, args, msg):

@@ -163,7 +163,7 @@ def test_cli_review_gold_with_baseline(tmp_path):
 @pytest.mark.parametrize("args,msg", [
     (["MISSING.jsonl", "-o", "OUT"], "no such file"),
     (["IN", "-o", "OUT", "--page-size", "0"], "--page-size"),
-    (["IN", "-o", "OUT", "--model", "NOPE.joblib"], "model not found"),
+    (["IN", "-o", "OUT", "--model", "NOPE.joblib"], "model file not found"),
 ])
 def test_cli_review_user_errors(tmp_path, args, msg):
     from filter.cli import app

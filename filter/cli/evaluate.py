@@ -19,17 +19,15 @@ def model_path(model: Optional[Path]) -> Path:
 
 
 def load_cleaner(model: Optional[Path], threshold: Optional[float]):
-    """Load the model as a Cleaner; any failure becomes one error line."""
-    from filter.cleaner import Cleaner
+    """Load the model as a Cleaner (``filter.cli.clean.load_cleaner``: ``--model``, else
+    ``$FILTER_MODEL``, else the bundled one); any failure becomes one error line."""
+    from filter.cli import UserError
+    from filter.cli.clean import load_cleaner as load
 
-    path = model_path(model)
-    if not Path(path).exists():
-        raise fail(f"model not found: {path} (train one with 'filter train' or pass --model)")
     try:
-        return Cleaner.load(path, threshold=threshold)
-    except Exception as exc:  # noqa: BLE001 - a broken/incompatible artifact is a user-facing error
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise fail(f"cannot load model {path}: {msg}")
+        return load(model_path(model), threshold=threshold)
+    except UserError as exc:
+        raise fail(str(exc))
 
 
 def read_gold_files(paths: list[Path]) -> list[dict]:
