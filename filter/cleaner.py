@@ -175,24 +175,24 @@ class Cleaner:
             raw = many(list(texts), th) if counts is None else many(list(texts), th, counts=counts)
         else:
             raw = [self.model.predict_spans(t) for t in texts]
-        from filter.langid import detect_language, is_foreign
+        from filter.langid import page_language
 
         verdicts = self.doc_model.verdicts(texts) if self.doc_model is not None else [None] * len(texts)
         out = []
         for t, spans, verdict in zip(texts, raw, verdicts):
-            language, prob = detect_language(t)
+            language, foreign = page_language(t)
             kept = apply_page_steps(t, [s for s in spans if self._keep(s)], verdict,
-                                    is_foreign(language, prob), self.policy, counts)
+                                    foreign, self.policy, counts)
             out.append((check_spans(t, kept), verdict, language))
         return out
 
     def document_fields(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         """``doc_label``, ``doc_score`` and ``language`` per text, without span detection."""
-        from filter.langid import detect_language
+        from filter.langid import page_language
 
         verdicts = self.doc_model.verdicts(texts) if self.doc_model is not None else [None] * len(texts)
         return [CleanResult(t, t, doc_label=v.label if v else "", doc_score=v.score if v else None,
-                            language=detect_language(t)[0]).doc_fields() for t, v in zip(texts, verdicts)]
+                            language=page_language(t)[0]).doc_fields() for t, v in zip(texts, verdicts)]
 
     def detect_many(self, texts: Sequence[str], counts: dict[str, int] | None = None) -> list[list[Span]]:
         """``detect`` for a batch: one model call per stage for the whole batch when the model can;

@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-__all__ = ["detect_language", "is_foreign", "DEFAULT_MAX_CHARS", "DEFAULT_MIN_CONFIDENCE"]
+__all__ = ["detect_language", "is_foreign", "page_language", "DEFAULT_MAX_CHARS", "DEFAULT_MIN_CONFIDENCE"]
 
 DEFAULT_MAX_CHARS = 600
 DEFAULT_MIN_CONFIDENCE = 0.9
@@ -51,3 +51,13 @@ def detect_language(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[str,
 def is_foreign(code: str, prob: float, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> bool:
     """True when the detector is confident (``prob >= min_confidence``) the text is not Indonesian."""
     return bool(code) and code != "id" and prob >= min_confidence
+
+
+def page_language(text: str) -> tuple[str, bool]:
+    """The language a page is reported in and whether it is foreign, by one rule for the output,
+    the ``filter clean`` summary and the guard: the detector's code when it is confidently not
+    Indonesian (``is_foreign``), ``"id"`` otherwise (short or mixed texts: a guess such as "zxx"
+    at probability 0.02 for "abc" is not a language), ``""`` for a text with no letters."""
+    code, prob = detect_language(text)
+    foreign = is_foreign(code, prob)
+    return (code if foreign or not code else "id"), foreign

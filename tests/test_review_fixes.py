@@ -86,3 +86,14 @@ def test_train_reads_its_gold_files_before_fitting(tmp_path):
     out = _filter("train", "--data", str(data), "-o", str(tmp_path / "m.joblib"), "--gold", str(bad))
     assert out.returncode != 0 and "Traceback" not in out.stderr, out.stderr
     assert "filter: error" in out.stderr and "training on" not in out.stderr, out.stderr
+
+
+def test_reported_language_follows_the_guard_rule():
+    # one rule for the output, the clean summary and the guard: a low-confidence guess is not a
+    # language ("abc" was reported as "zxx" and counted as "not Indonesian" in the summary)
+    from filter.langid import page_language
+
+    assert page_language("abc") == ("id", False)
+    assert page_language("12 34") == ("", False)
+    code, foreign = page_language("The president opened a new bridge in East Kalimantan on Monday, officials said.")
+    assert (code, foreign) == ("en", True)

@@ -105,10 +105,10 @@ class PageInputs:
 def page_inputs(texts: Sequence[str], doc_model: Any = None) -> PageInputs:
     """Document verdicts (batch) and the language guard's verdict for ``texts``, as the Cleaner
     computes them."""
-    from filter.langid import detect_language, is_foreign
+    from filter.langid import page_language
 
     verdicts = doc_model.verdicts(list(texts)) if doc_model is not None else [None] * len(texts)
-    return PageInputs(list(verdicts), [is_foreign(*detect_language(t)) for t in texts])
+    return PageInputs(list(verdicts), [page_language(t)[1] for t in texts])
 
 
 def _decode_all(model: Any, analyses: Sequence[Any], th: Mapping[str, float], cfg: DecodeConfig,
