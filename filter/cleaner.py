@@ -134,6 +134,11 @@ class Cleaner:
     policy: Policy = field(default_factory=Policy)
     doc_model: Any = None
 
+    def __post_init__(self) -> None:
+        # a span model trained on the document verdict reads it from this document model
+        if self.doc_model is not None and getattr(self.model, "uses_doc_verdict", False):
+            self.model.attach_doc_model(self.doc_model)
+
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, doc_path: str | os.PathLike | None = None,
              **policy: Any) -> "Cleaner":
@@ -169,15 +174,26 @@ class Cleaner:
         for t in texts:
             if not isinstance(t, str):
                 raise TypeError(f"text must be str, not {type(t).__name__}")
+        # the document verdict first: the span stages of a model trained on it take it as a feature
+        proba = None
+        if self.doc_model is None or not texts:
+            verdicts: list[Any] = [None] * len(texts)
+        elif getattr(self.model, "uses_doc_verdict", False):
+            proba = self.doc_model.predict_proba(list(texts))
+            verdicts = self.doc_model.verdicts_of(proba)
+        else:
+            verdicts = self.doc_model.verdicts(texts)
         many = getattr(self.model, "predict_spans_many", None)
         if many is not None:
             th = None if self.policy.threshold is None else dict.fromkeys(LABELS, self.policy.threshold)
-            raw = many(list(texts), th) if counts is None else many(list(texts), th, counts=counts)
+            kw: dict[str, Any] = {} if counts is None else {"counts": counts}
+            if proba is not None:
+                kw["doc_proba"] = proba
+            raw = many(list(texts), th, **kw)
         else:
             raw = [self.model.predict_spans(t) for t in texts]
         from filter.langid import page_language
 
-        verdicts = self.doc_model.verdicts(texts) if self.doc_model is not None else [None] * len(texts)
         out = []
         for t, spans, verdict in zip(texts, raw, verdicts):
             language, foreign = page_language(t)

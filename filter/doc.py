@@ -249,7 +249,10 @@ class DocModel:
         return out
 
     def verdicts(self, texts: Sequence[str]) -> list[DocVerdict]:
-        proba = self.predict_proba(texts)
+        return self.verdicts_of(self.predict_proba(texts))
+
+    def verdicts_of(self, proba: np.ndarray) -> list[DocVerdict]:
+        """Verdicts from probabilities already computed by ``predict_proba``."""
         return [DocVerdict(self.classes[k], float(p[k]), tuple(float(x) for x in p))
                 for k, p in zip(self.label_of(proba), proba)]
 

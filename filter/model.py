@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -38,7 +38,7 @@ from filter.decode import BOILER, PROMO, DecodeConfig, add_counts
 from filter.decode import decode as decode_steps
 from filter.decode import gambling_tokens as _gambling_tokens
 from filter.normalize import deleet, normalize
-from filter.runtime import Linear, as_linear, as_scaler, as_trees, hash_unsigned, hashed_columns
+from filter.runtime import Linear, ModelError, as_linear, as_scaler, as_trees, hash_unsigned, hashed_columns
 from filter.spans import Span
 
 WINDOW = 3          # token model context: ±3 words
@@ -332,6 +332,7 @@ def _doc_promo_max(P1: np.ndarray, st: Stack) -> np.ndarray:
 _PROMO_MAX, _PROMO_N = DENSE_NAMES.index("tok_promo_max"), DENSE_NAMES.index("tok_promo_n")
 _GAMBLE_COLS = [DENSE_NAMES.index("doc_gamble_other"), DENSE_NAMES.index("doc_gamble_units_other")]
 _HEAD_COPY = DENSE_NAMES.index("head_copy")
+DOC_GAMBLING_NEWS, DOC_PROMO = 1, 2   # columns of filter.doc.CLASSES ("ordinary", "gambling_news", "promo")
 
 
 def gamble_context(st: Stack, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -387,9 +388,14 @@ def head_copies(b: Base) -> list[bool]:
             and not (i > 0 and copy[i - 1]) and not (i + 1 < n and copy[i + 1]) for i in range(n)]
 
 
-def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
+def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack, doc_proba: np.ndarray | None = None) -> np.ndarray:
     """Shape, position, topicality and word-score aggregates for every unit of a batch
-    (n_units × len(DENSE_NAMES)); ``W`` are the word scores of every token of the batch."""
+    (n_units × len(DENSE_NAMES)); ``W`` are the word scores of every token of the batch.
+
+    ``doc_proba`` (n_docs × 3, ``filter.doc.CLASSES`` order): the document model's verdict,
+    which then fills the two document-topic columns (p(gambling_news), p(promo) of the unit's
+    document) instead of the keyword shares of ``gamble_context`` (models trained before the
+    document stage)."""
     n = len(st.unit_doc)
     X = np.zeros((n, len(DENSE_NAMES)), dtype=np.float32)
     if n == 0:
@@ -472,7 +478,11 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack) -> np.ndarray:
         X[:, j] = mx
         X[:, j + 1] = mean(P[:, col])
     X[:, 32] = mean((P[:, PROMO] > 0.5).astype(np.float32))
-    X[:, 33], X[:, 34] = gamble_context(st, W)
+    if doc_proba is None:
+        X[:, 33], X[:, 34] = gamble_context(st, W)
+    else:
+        X[:, 33] = doc_proba[doc, DOC_GAMBLING_NEWS]
+        X[:, 34] = doc_proba[doc, DOC_PROMO]
     return X
 
 
@@ -665,8 +675,33 @@ class FilterModel:
         """Boosted-tree probabilities (``filter.trees``: the same values as scikit-learn's)."""
         return as_trees(getattr(self, name)).predict_proba(X)
 
-    def analyze_many(self, texts: Sequence[str]) -> list[Analysis]:
-        """Run every model on a batch of documents (one model call per stage for the batch)."""
+    @property
+    def uses_doc_verdict(self) -> bool:
+        """Whether the span stages take the document model's verdict as a feature (models
+        trained with ``fit_model(doc_proba=...)``)."""
+        return bool(getattr(self, "doc_features_", False))
+
+    def attach_doc_model(self, doc_model: Any) -> "FilterModel":
+        """Give the span stages the document model whose verdict they were trained with
+        (``Cleaner`` does this); needed when ``uses_doc_verdict`` and no ``doc_proba`` is passed."""
+        self.__dict__["_doc_model"] = doc_model
+        return self
+
+    def _doc_proba(self, texts: Sequence[str], doc_proba: np.ndarray | None) -> np.ndarray | None:
+        if not self.uses_doc_verdict:
+            return None
+        if doc_proba is not None:
+            return np.asarray(doc_proba, dtype=np.float32).reshape(len(texts), 3)
+        dm = self.__dict__.get("_doc_model")
+        if dm is None:
+            raise ModelError("this span model takes the document model's verdict as a feature: load it with "
+                             "Cleaner.load() or call attach_doc_model(filter.doc.load_doc_model(...))")
+        return dm.predict_proba(list(texts)).astype(np.float32)
+
+    def analyze_many(self, texts: Sequence[str], doc_proba: np.ndarray | None = None) -> list[Analysis]:
+        """Run every model on a batch of documents (one model call per stage for the batch);
+        ``doc_proba``: the document model's probabilities per text (else computed when needed)."""
+        doc_proba = self._doc_proba(texts, doc_proba)
         vocab = self.vocab()
         with vocab.lock:   # token ids are valid for the vocabulary state they were read from
             bs = self.bases(texts)
@@ -681,7 +716,7 @@ class FilterModel:
         P1 = np.zeros((int(nun[-1]), 3), np.float32)
         dense = np.zeros((0, len(DENSE_NAMES)), np.float32)
         if nun[-1]:
-            dense = dense_features(bs, W_all, st)
+            dense = dense_features(bs, W_all, st, doc_proba)
             r1, c1, v1 = self.unit_entries(bs, st, dense)
             unit_lin = as_linear(self.unit_clf_)
             P1[:, unit_lin.classes_] = unit_lin.proba_entries(r1, c1, v1, len(P1))
@@ -734,20 +769,25 @@ class FilterModel:
         return self.predict_spans_many([text], thresholds)[0]
 
     def predict_spans_many(self, texts: Sequence[str], thresholds: dict[str, float] | None = None,
-                           counts: dict[str, int] | None = None) -> list[list[Span]]:
+                           counts: dict[str, int] | None = None,
+                           doc_proba: np.ndarray | None = None) -> list[list[Span]]:
         """``predict_spans`` for a batch: much faster per document than one call each. When
         ``counts`` is given, each decode step's firings over the batch are added to it (the
         caller owns the dict, so a shared model stays thread-safe). Memory stays bounded: the
         batch runs in parts of at most ``MAX_BATCH_CHARS`` characters, and a document longer
-        than ``filter.window.LONG_DOC_CHARS`` is read in overlapping windows."""
+        than ``filter.window.LONG_DOC_CHARS`` is read in overlapping windows, each with the
+        whole document's verdict (``doc_proba``, computed here when not given)."""
         from filter.window import LONG_DOC_CHARS, predict_windowed
+
+        doc_proba = self._doc_proba(texts, doc_proba)
 
         out: list[list[Span]] = [[] for _ in texts]
         part: list[int] = []
         size = 0
 
         def run(part: list[int]) -> None:
-            for j, a in zip(part, self.analyze_many([texts[j] for j in part])):
+            dp = None if doc_proba is None else doc_proba[part]
+            for j, a in zip(part, self.analyze_many([texts[j] for j in part], dp)):
                 r = decode_steps(self, a, thresholds)
                 out[j] = r.spans
                 if counts is not None:
@@ -757,7 +797,9 @@ class FilterModel:
             if not (t and t.strip()):
                 continue
             if len(t) > LONG_DOC_CHARS:
-                out[i] = predict_windowed(lambda ts: self.predict_spans_many(ts, thresholds, counts), t)
+                row = None if doc_proba is None else doc_proba[i:i + 1]
+                out[i] = predict_windowed(lambda ts: self.predict_spans_many(
+                    ts, thresholds, counts, None if row is None else np.repeat(row, len(ts), axis=0)), t)
                 continue
             part.append(i)
             size += len(t)

@@ -28,6 +28,7 @@ def train(
     limit: Optional[int] = typer.Option(None, help="Use only the first N training documents (quick runs)."),
     gold: list[Path] = typer.Option([], help="Gold files to evaluate on after training (metrics go into the card)."),
     ablate: bool = typer.Option(True, help="Measure each decode step (ablation on the validation split and the gold files) and store the table in the card."),
+    doc_verdict: bool = typer.Option(True, help="Give the span stages the document model's verdict as a feature (out-of-fold document models on --corpus; needs the document model)."),
 ) -> None:
     """Train the span model on the built dataset and write a verified artifact + model card."""
     from filter.artifact import save_model
@@ -53,9 +54,23 @@ def train(
     except (OSError, ValueError) as exc:
         raise fail(f"cannot read the training or gold data: {exc}")
     _log(f"training on {len(tr)} documents, validating on {len(va)}")
+    from filter.cleaner import load_default_doc_model
+
+    doc_model = load_default_doc_model()   # what Cleaner.load() pairs with this span model (loaded once)
+    doc_kw: dict = {}
+    if doc_verdict:
+        if doc_model is None:
+            raise fail("--doc-verdict needs the document model (models/filter-doc.npz or $FILTER_DOC_MODEL)")
+        if not corpus.exists():
+            raise fail(f"--doc-verdict needs the corpus at {corpus} for the out-of-fold document models")
+        from filter.training.stacking import doc_proba_out_of_fold
+
+        _log("out-of-fold document verdicts for the span stages")
+        doc_kw = {"doc_proba": doc_proba_out_of_fold(tr, corpus, data, seed=seed, progress=_log),
+                  "doc_model": doc_model}
     model = FilterModel(random_state=seed)
     try:
-        model = fit_model(tr, va, model, progress=_log)
+        model = fit_model(tr, va, model, progress=_log, **doc_kw)
     except ValueError as exc:   # e.g. too few documents (--limit) for every class to occur
         raise fail(f"cannot train on these {len(tr)} documents: {str(exc).splitlines()[0]}")
     from filter.decode import DecodeConfig
@@ -79,9 +94,9 @@ def train(
     meta["evaluation"] = va_eval
     meta["thresholds"] = {k: float(v) for k, v in model.thresholds.items()}
     model.thresholds = meta["thresholds"]
-    from filter.cleaner import load_default_doc_model
-
-    doc_model = load_default_doc_model()   # what Cleaner.load() pairs with this span model (loaded once)
+    if doc_verdict:
+        meta["doc_model"] = {"version": getattr(doc_model, "version", None),
+                             "sha256": (getattr(doc_model, "meta", None) or {}).get("artifact", {}).get("sha256")}
     for g, docs in gold_docs.items():
         meta["evaluation"].update(_pipeline_eval_sets(model, doc_model, _by_category(docs)))
         meta.setdefault("baseline", {}).update(_baseline_sets(_by_category(docs)))

@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -186,16 +186,30 @@ def _subsample(y: np.ndarray, keep_all: np.ndarray, rate: float, seed: int) -> t
 
 def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel | None = None,
               progress: Progress = print, origin_weights: dict[str, float] | None = None,
-              exclude_origins: Sequence[str] = PAGE_LEVEL_ORIGINS) -> FilterModel:
+              exclude_origins: Sequence[str] = PAGE_LEVEL_ORIGINS, doc_proba: np.ndarray | None = None,
+              doc_model: Any = None) -> FilterModel:
     """Fit every stage on ``train`` and choose thresholds on ``valid``. ``origin_weights``
     replaces ``ORIGIN_WEIGHTS`` (e.g. all 1.0 to measure what the weights contribute);
-    documents of ``exclude_origins`` are left to the document stage (``PAGE_LEVEL_ORIGINS``)."""
+    documents of ``exclude_origins`` are left to the document stage (``PAGE_LEVEL_ORIGINS``).
+
+    ``doc_proba`` (one row per ``train`` document, out of fold: ``filter.training.stacking``)
+    and ``doc_model`` (the final document model, for the validation documents and at
+    inference) make the document verdict a feature of the span stages."""
+    if (doc_proba is None) != (doc_model is None):
+        raise ValueError("doc_proba and doc_model go together")
     n_tr, n_va = len(train), len(valid)
+    if doc_proba is not None:
+        if len(doc_proba) != n_tr:
+            raise ValueError(f"doc_proba has {len(doc_proba)} rows for {n_tr} training documents")
+        doc_proba = np.asarray(doc_proba, np.float32)[[d.get("origin") not in exclude_origins for d in train]]
     train, valid = span_documents(train, exclude_origins), span_documents(valid, exclude_origins)
     if len(train) < n_tr or len(valid) < n_va:
         progress(f"page_level_origins: {n_tr - len(train)} training and {n_va - len(valid)} validation documents "
                  f"of {', '.join(exclude_origins)} left to the document stage")
     m = model or FilterModel()
+    m.doc_features_ = doc_proba is not None
+    if doc_model is not None:
+        m.attach_doc_model(doc_model)
     m.stopwords_ = read_lexicon(DATA_DIR / "lexicons" / "stopwords_id.txt")
     m.lexicon_ = read_lexicon(DATA_DIR / "lexicons" / "promo_terms.txt")
     m.reader_ = read_lexicon(DATA_DIR / "lexicons" / "reader_words.txt")
@@ -232,7 +246,7 @@ def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel |
     progress(f"[{time.time() - t0:.0f}s] unit model ({K} folds + final)")
     st = Stack.of(prep.bases)
     W_all = np.vstack(W_oof)
-    D = dense_features(prep.bases, W_all, st)
+    D = dense_features(prep.bases, W_all, st, doc_proba)
     doc_of_unit = st.unit_doc
     Y = np.concatenate(prep.unit_y)
     m.scaler_ = StandardScaler().fit(D)

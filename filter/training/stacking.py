@@ -1,0 +1,63 @@
+"""The document verdict as a feature of the span stages: out-of-fold document probabilities
+for the span model's training documents.
+
+The span model learns "the rest of this page is about gambling" from the document model's
+probabilities (p(gambling_news), p(promo)) instead of a keyword share. At inference those come
+from the final document model; in training they must come from document models that did not
+see the document (else they are overconfident exactly where the span model learns to trust
+them). ``doc_proba_out_of_fold`` fits ``n_folds`` document models on the document classifier's
+training examples (``filter.training.docs.load_doc_examples``) with one fold of groups left
+out, and scores the span documents of that fold. A span document's group is the one its text
+has among the document examples — the outlet article (``article:<id>``, shared by its natural,
+injected and decoy versions) or the web host (``host:<host>``) — so no fold model saw any version
+of the page it scores.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from filter.doc import CLASSES
+from filter.training.docs import DocExample, fit_doc_model, host_of, load_doc_examples
+
+__all__ = ["span_doc_group", "fold_of_group", "doc_proba_out_of_fold"]
+
+
+def span_doc_group(rec: dict) -> str:
+    """The document-example group of a span-dataset record (see the module docstring)."""
+    src = str(rec.get("source") or "")
+    if str(rec.get("id", "")).startswith("a-"):
+        return f"article:{rec['id'].rsplit('-', 1)[0]}"
+    if src.startswith("http"):
+        return f"host:{host_of(src)}"
+    return src or str(rec.get("id", ""))
+
+
+def fold_of_group(group: str, n_folds: int, seed: int = 0) -> int:
+    return int(hashlib.md5(f"{seed}:{group}".encode()).hexdigest(), 16) % n_folds
+
+
+def doc_proba_out_of_fold(docs: Sequence[dict], corpus_dir: Path, data_dir: Path, n_folds: int = 4,
+                          seed: int = 0, progress: Callable[[str], None] = print,
+                          examples: Sequence[DocExample] | None = None, **fit_kw) -> np.ndarray:
+    """Document-model probabilities (``filter.doc.CLASSES`` columns) for each of ``docs``, each
+    from a model fitted on the document examples of the other folds' groups (train split only)."""
+    t0 = time.time()
+    ex = [e for e in (examples if examples is not None else load_doc_examples(corpus_dir, data_dir, seed=seed))
+          if e.split == "train"]
+    ex_fold = np.array([fold_of_group(e.group, n_folds, seed) for e in ex])
+    doc_fold = np.array([fold_of_group(span_doc_group(d), n_folds, seed) for d in docs])
+    out = np.zeros((len(docs), len(CLASSES)), dtype=np.float32)
+    for f in range(n_folds):
+        idx = np.flatnonzero(doc_fold == f)
+        if not len(idx):
+            continue
+        model, _ = fit_doc_model([e for e, k in zip(ex, ex_fold) if k != f], seed=seed, **fit_kw)
+        out[idx] = model.predict_proba([docs[i]["text"] for i in idx])
+        progress(f"  document verdict fold {f + 1}/{n_folds}: {len(idx)} span documents "
+                 f"({time.time() - t0:.0f}s)")
+    return out

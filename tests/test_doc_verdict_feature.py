@@ -1,0 +1,62 @@
+"""The document verdict as a span-stage feature: the two document-topic columns carry the
+document model's probabilities, a model trained on them refuses to run without them, and the
+out-of-fold grouping keeps every version of a page in one fold."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from filter.model import DENSE_NAMES, DOC_GAMBLING_NEWS, DOC_PROMO, FilterModel, Stack, dense_features
+from filter.runtime import ModelError
+from filter.training.stacking import fold_of_group, span_doc_group
+
+from test_features import _bare_model
+
+COL_NEWS, COL_PROMO = DENSE_NAMES.index("doc_gamble_other"), DENSE_NAMES.index("doc_gamble_units_other")
+
+
+def test_doc_proba_fills_the_document_columns_per_document():
+    m = _bare_model()
+    texts = ["Polisi menggerebek lokasi judi. Warga lega.\nKapolres memberi keterangan.",
+             "Menteri bertemu warga.\nMain slot di Hoki88 sekarang."]
+    bs = m.bases(texts)
+    st = Stack.of(bs)
+    W = np.full((len(st.tok_doc), 3), 1 / 3, dtype=np.float32)
+    proba = np.array([[0.1, 0.8, 0.1], [0.2, 0.1, 0.7]], dtype=np.float32)
+    X = dense_features(bs, W, st, proba)
+    for u, d in enumerate(st.unit_doc):
+        assert X[u, COL_NEWS] == pytest.approx(proba[d, DOC_GAMBLING_NEWS])
+        assert X[u, COL_PROMO] == pytest.approx(proba[d, DOC_PROMO])
+    # every other column is the same as without the verdict
+    X0 = dense_features(bs, W, st)
+    rest = [j for j in range(X.shape[1]) if j not in (COL_NEWS, COL_PROMO)]
+    np.testing.assert_array_equal(X[:, rest], X0[:, rest])
+
+
+def test_a_model_trained_on_the_verdict_needs_the_document_model():
+    m = FilterModel()
+    assert not m.uses_doc_verdict
+    m.doc_features_ = True
+    with pytest.raises(ModelError, match="document model"):
+        m._doc_proba(["teks"], None)
+    got = m._doc_proba(["a", "b"], np.array([[1, 0, 0], [0, 0, 1]]))
+    assert got.shape == (2, 3) and got.dtype == np.float32
+
+    class _Doc:
+        def predict_proba(self, texts):
+            return np.tile([0.2, 0.3, 0.5], (len(texts), 1))
+
+    m.attach_doc_model(_Doc())
+    np.testing.assert_allclose(m._doc_proba(["a"], None), [[0.2, 0.3, 0.5]])
+    assert "_doc_model" not in m.__getstate__()   # the document model is not stored in the span model
+
+
+def test_out_of_fold_groups_follow_the_document_examples():
+    nat = {"id": "a-4630b2098e8a7c1a-nat", "source": "https://finance.detik.com/x"}
+    inj = {"id": "a-4630b2098e8a7c1a-inj", "source": "https://finance.detik.com/x"}
+    web = {"id": "w-1ce38b4402cc-web_news", "source": "https://www.surabayapagi.com/read/a"}
+    web2 = {"id": "w-ffff-web_news", "source": "https://surabayapagi.com/read/b"}
+    assert span_doc_group(nat) == span_doc_group(inj) == "article:a-4630b2098e8a7c1a"
+    assert span_doc_group(web) == span_doc_group(web2) and span_doc_group(web).startswith("host:")
+    folds = {fold_of_group(f"host:h{i}", 4) for i in range(200)}
+    assert folds == {0, 1, 2, 3}
