@@ -126,6 +126,27 @@ def load_default_doc_model(doc_path: str | os.PathLike | None = None) -> Any:
     return load_doc_model(doc) if doc else None
 
 
+def check_doc_pairing(model: Any, doc_model: Any, path: str | os.PathLike) -> None:
+    """A span model trained on the document verdict needs a document model, and the one it was
+    trained with: another one loads with a warning (its probabilities are not the ones the span
+    stages learned to read)."""
+    if not getattr(model, "uses_doc_verdict", False):
+        return
+    from filter.artifact import ModelVersionWarning, read_meta
+    from filter.runtime import ModelError
+
+    if doc_model is None:
+        raise ModelError(f"model {Path(path).name} takes the document model's verdict as a feature, "
+                         f"but no document model was found (models/filter-doc.npz or $FILTER_DOC_MODEL)")
+    want = (read_meta(path).get("doc_model") or {}).get("sha256")
+    have = ((getattr(doc_model, "meta", None) or {}).get("artifact") or {}).get("sha256")
+    if want and have and want != have:
+        import warnings
+
+        warnings.warn(f"model {Path(path).name} was trained with document model {want[:12]}…, "
+                      f"loaded {have[:12]}…; its spans may differ", ModelVersionWarning, stacklevel=3)
+
+
 @dataclass
 class Cleaner:
     """Cleans documents with a loaded model under a removal policy."""
@@ -147,8 +168,10 @@ class Cleaner:
         present; without one, results carry no document label)."""
         from filter.artifact import load_model
 
-        return cls(load_model(path or os.environ.get("FILTER_MODEL") or DEFAULT_MODEL), Policy(**policy),
-                   load_default_doc_model(doc_path))
+        path = path or os.environ.get("FILTER_MODEL") or DEFAULT_MODEL
+        model, doc_model = load_model(path), load_default_doc_model(doc_path)
+        check_doc_pairing(model, doc_model, path)
+        return cls(model, Policy(**policy), doc_model)
 
     @property
     def version(self) -> str:

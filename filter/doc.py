@@ -296,7 +296,7 @@ def load_doc_model(path: str | os.PathLike = DEFAULT_DOC_MODEL) -> DocModel:
     if meta.get("artifact", {}).get("sha256") != hashlib.sha256(raw).hexdigest():
         raise DocModelError(f"document model {path} does not match its metadata checksum; refusing to load it")
     known = {"version", "classes", "n_hash", "dense", "line_features", "temperature", "promo_threshold",
-             "max_chars", "artifact"}
+             "max_chars"}   # "artifact" stays in meta: its sha256 pairs the span model with it
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as data:
             coef, intercept = data["coef"], data["intercept"]

@@ -60,3 +60,26 @@ def test_out_of_fold_groups_follow_the_document_examples():
     assert span_doc_group(web) == span_doc_group(web2) and span_doc_group(web).startswith("host:")
     folds = {fold_of_group(f"host:h{i}", 4) for i in range(200)}
     assert folds == {0, 1, 2, 3}
+
+
+def test_pairing_with_the_document_model_is_checked_on_load(tmp_path):
+    import json
+
+    from filter.artifact import ModelVersionWarning
+    from filter.cleaner import check_doc_pairing
+
+    path = tmp_path / "m.npz"
+    (tmp_path / "m.json").write_text(json.dumps({"doc_model": {"sha256": "a" * 64}}))
+    m = FilterModel()
+    m.doc_features_ = True
+
+    class _Doc:
+        def __init__(self, sha):
+            self.meta = {"artifact": {"sha256": sha}}
+
+    with pytest.raises(ModelError, match="no document model"):
+        check_doc_pairing(m, None, path)
+    check_doc_pairing(m, _Doc("a" * 64), path)            # the one it was trained with: silent
+    with pytest.warns(ModelVersionWarning, match="document model"):
+        check_doc_pairing(m, _Doc("b" * 64), path)
+    check_doc_pairing(FilterModel(), None, path)          # a model without the feature needs none
