@@ -3,10 +3,12 @@
 Inference is numpy only (no scikit-learn): the text is normalised (``filter.normalize``),
 tokenised, and turned into hashed features — word unigrams, word bigrams in which a word that
 mixes letters and digits is replaced by a ``<brand>`` placeholder (so "daftar <brand> sekarang"
-generalises to unseen brands), and a few shape shares per line (lines holding a brand-shaped
-word, lines with a link, lines ending like a sentence, capitals). Values are ``log1p`` counts,
-L2-normalised, so a long page and a short one with the same mix of words look alike and one
-injected paragraph in a long article moves the page little. A linear model (coefficients
+generalises to unseen brands), optionally (``FeatureSpec``, named in the model's metadata) a
+second block of hashed character 3-5-grams inside each word, so an unseen brand ("bktoto",
+"melatipoker99") shares pieces with known gambling vocabulary, and a few shape shares per line
+(lines holding a brand-shaped word, lines with a link, lines ending like a sentence, capitals).
+Values are ``log1p`` counts, each block L2-normalised, so a long page and a short one with the
+same mix of words look alike and one injected paragraph in a long article moves the page little. A linear model (coefficients
 fitted by ``filter.training.docs`` with scikit-learn, stored here as plain arrays) gives
 per-class logits; a temperature fitted on out-of-fold logits calibrates them; the promotion
 threshold is chosen on host-held-out validation.
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from filter.spans import Span
 
 __all__ = ["CLASSES", "DocModel", "DocVerdict", "DocModelError", "doc_tokens", "load_doc_model",
-           "DEFAULT_DOC_MODEL", "N_DENSE", "promo_page_spans",
+           "DEFAULT_DOC_MODEL", "N_DENSE", "promo_page_spans", "FeatureSpec",
            "line_shares", "LINE_FEATURES"]
 
 CLASSES = ("ordinary", "gambling_news", "promo")
@@ -91,6 +93,19 @@ def _is_brand(tok: str) -> bool:
         and bool(_HAS_ALPHA.search(tok))
 
 
+_INFO_CACHE: dict[str, tuple[int, bool]] = {}
+
+
+def _token_info(tok: str) -> tuple[int, bool]:
+    """(``_hash(tok)``, ``_is_brand(tok)``), cached: one dictionary look-up per token."""
+    info = _INFO_CACHE.get(tok)
+    if info is None:
+        if len(_INFO_CACHE) >= _HASH_CACHE_MAX:
+            _INFO_CACHE.clear()
+        info = _INFO_CACHE[tok] = (_hash(tok), _is_brand(tok))
+    return info
+
+
 def doc_tokens(text: str, max_chars: int = 20000) -> list[str]:
     """The normalised word tokens the document model reads (the first ``max_chars`` characters)."""
     return _TOKEN.findall(normalize(text[:max_chars]))
@@ -116,23 +131,88 @@ def dense_features(text: str, max_chars: int = 20000) -> np.ndarray:
     return out
 
 
-def hashed_features(tokens: Sequence[str], n_hash: int) -> tuple[np.ndarray, np.ndarray]:
-    """(column indices, values) of the hashed unigram + brand-bigram features, L2-normalised."""
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Optional feature blocks beyond the word unigrams/bigrams (all off: the original model).
+
+    ``char_hash`` > 0 adds a block of that many hashed character n-gram columns (after the
+    ``n_hash`` word columns): the ``char_lo``..``char_hi``-grams of each token inside boundary
+    marks (``<bktoto>`` → ``<bk``, ``bkt``, …, ``oto>``), so an unseen brand shares pieces with
+    known gambling vocabulary ("toto", "poker", "slot"). The block is ``log1p`` counts,
+    L2-normalised on its own and scaled by ``char_weight``, next to the L2-normalised word block.
+    ``split_brands`` adds the letter and digit runs of a letter+digit token as unigrams
+    ("melatipoker99" → "melatipoker", "99").
+    """
+
+    char_hash: int = 0
+    char_lo: int = 3
+    char_hi: int = 5
+    char_weight: float = 1.0
+    split_brands: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"char_hash": self.char_hash, "char_lo": self.char_lo, "char_hi": self.char_hi,
+                "char_weight": self.char_weight, "split_brands": self.split_brands}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> "FeatureSpec":
+        d = d or {}
+        return cls(char_hash=int(d.get("char_hash", 0)), char_lo=int(d.get("char_lo", 3)),
+                   char_hi=int(d.get("char_hi", 5)), char_weight=float(d.get("char_weight", 1.0)),
+                   split_brands=bool(d.get("split_brands", False)))
+
+
+WORD_FEATURES = FeatureSpec()
+_CHAR_SALT = 0x5BD1E995
+_CHAR_CACHE: dict[tuple[str, int, int], np.ndarray] = {}
+_DIGIT_RUNS = re.compile(r"\d+|[^\W\d_]+")
+
+
+def _char_ngrams(token: str, lo: int, hi: int) -> np.ndarray:
+    """Hashes of the ``lo``..``hi``-grams of ``<token>`` (cached per token)."""
+    key = (token, lo, hi)
+    h = _CHAR_CACHE.get(key)
+    if h is None:
+        if len(_CHAR_CACHE) >= _HASH_CACHE_MAX:
+            _CHAR_CACHE.clear()
+        w = f"<{token}>"
+        grams = [w[i:i + n] for n in range(lo, hi + 1) for i in range(len(w) - n + 1)]
+        h = _CHAR_CACHE[key] = np.fromiter(
+            (zlib.crc32(g.encode("utf-8", "surrogatepass"), _CHAR_SALT) for g in grams), dtype=np.int64,
+            count=len(grams))
+    return h
+
+
+def hashed_features(tokens: Sequence[str], n_hash: int,
+                    spec: FeatureSpec = WORD_FEATURES) -> tuple[np.ndarray, np.ndarray]:
+    """(column indices, values) of the hashed unigram + brand-bigram features, L2-normalised
+    (and, with ``spec.char_hash``, the separately normalised character n-gram block in columns
+    ``n_hash`` .. ``n_hash + spec.char_hash``)."""
     if not tokens:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    hs = np.fromiter((_hash(t) for t in tokens), dtype=np.int64, count=len(tokens))
-    brand = np.fromiter((_is_brand(t) for t in tokens), dtype=bool, count=len(tokens))
+    info = [_token_info(t) for t in tokens]
+    hs = np.array([i[0] for i in info], dtype=np.int64)
+    brand = np.array([i[1] for i in info], dtype=bool)
     parts = [hs]
     bh = np.where(brand, _hash(_BRAND), hs)
     if brand.any():
         parts.append(bh[brand])
+        if spec.split_brands:
+            pieces = [_hash(r) for i in np.flatnonzero(brand) for r in _DIGIT_RUNS.findall(tokens[i])]
+            parts.append(np.asarray(pieces, dtype=np.int64))
     if len(tokens) > 1:
         parts.append((bh[:-1] * 1_000_003 + bh[1:] + _BIGRAM_SALT) & 0x7FFFFFFF)
     cols = np.concatenate(parts) % n_hash
     uniq, counts = np.unique(cols, return_counts=True)
     vals = np.log1p(counts.astype(np.float64))
     vals /= np.sqrt((vals * vals).sum())
-    return uniq, vals
+    if not spec.char_hash:
+        return uniq, vals
+    ccols = np.concatenate([_char_ngrams(t, spec.char_lo, spec.char_hi) for t in tokens]) % spec.char_hash
+    cu, cc = np.unique(ccols, return_counts=True)
+    cv = np.log1p(cc.astype(np.float64))
+    cv *= spec.char_weight / np.sqrt((cv * cv).sum())
+    return np.concatenate([uniq, cu + n_hash]), np.concatenate([vals, cv])
 
 
 LINE_FEATURES = ("promo_line_share", "clear_line_share")
@@ -146,6 +226,8 @@ def line_shares(text: str, coef: np.ndarray, intercept: np.ndarray, n_hash: int,
 
     A promotion page is promotion in most of its lines; a page with a promo paragraph slipped
     in is not, however promotional its bag of words looks. One vectorised pass over all lines.
+    Only the word block of ``coef`` is read (a model with character n-grams uses the same
+    word-only line scores in training and at inference).
     """
     lines = [_TOKEN.findall(ln) for ln in normalize(text[:max_chars]).split("\n")]
     lines = [t for t in lines if len(t) >= _MIN_LINE_TOKENS]
@@ -196,21 +278,27 @@ class DocModel:
     meta: dict[str, Any] = field(default_factory=dict)
     stack_coef: np.ndarray | None = None
     stack_intercept: np.ndarray | None = None
+    features: FeatureSpec = WORD_FEATURES
+
+    @property
+    def n_sparse(self) -> int:
+        """Hashed columns: the word block and the character n-gram block (``features``)."""
+        return self.n_hash + self.features.char_hash
 
     def __post_init__(self) -> None:
         self.coef = np.ascontiguousarray(self.coef, dtype=np.float32)
         self.intercept = np.asarray(self.intercept, dtype=np.float64)
-        if self.coef.shape != (self.n_hash + N_DENSE, len(self.classes)):
+        if self.coef.shape != (self.n_sparse + N_DENSE, len(self.classes)):
             raise DocModelError(f"doc model coefficients have shape {self.coef.shape}, expected "
-                                f"({self.n_hash + N_DENSE}, {len(self.classes)})")
+                                f"({self.n_sparse + N_DENSE}, {len(self.classes)})")
 
     # ------------------------------------------------------------------ inference
     def _logits(self, token_lists: Iterable[Sequence[str]], texts: Iterable[str]) -> np.ndarray:
         rows = []
         for toks, text in zip(token_lists, texts):
-            cols, vals = hashed_features(toks, self.n_hash)
+            cols, vals = hashed_features(toks, self.n_hash, self.features)
             z = vals.astype(np.float32) @ self.coef[cols] if len(cols) else np.zeros(len(self.classes), np.float32)
-            z = z.astype(np.float64) + dense_features(text, self.max_chars) @ self.coef[self.n_hash:]
+            z = z.astype(np.float64) + dense_features(text, self.max_chars) @ self.coef[self.n_sparse:]
             z = z + self.intercept
             if self.stack_coef is not None:
                 f = line_shares(text, self.coef, self.intercept, self.n_hash, self.classes.index("promo"),
@@ -272,7 +360,8 @@ class DocModel:
         os.replace(tmp, path)
         meta = {"version": self.version, "classes": list(self.classes), "n_hash": self.n_hash,
                 "dense": list(_DENSE_NAMES), "line_features": list(LINE_FEATURES), "temperature": self.temperature,
-                "promo_threshold": self.promo_threshold, "max_chars": self.max_chars, **self.meta,
+                "promo_threshold": self.promo_threshold, "max_chars": self.max_chars,
+                **({"features": self.features.to_dict()} if self.features != WORD_FEATURES else {}), **self.meta,
                 "artifact": {"file": path.name, "bytes": path.stat().st_size, "sha256": _sha256(path)}}
         path.with_suffix(".json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return meta
@@ -296,7 +385,7 @@ def load_doc_model(path: str | os.PathLike = DEFAULT_DOC_MODEL) -> DocModel:
     if meta.get("artifact", {}).get("sha256") != hashlib.sha256(raw).hexdigest():
         raise DocModelError(f"document model {path} does not match its metadata checksum; refusing to load it")
     known = {"version", "classes", "n_hash", "dense", "line_features", "temperature", "promo_threshold",
-             "max_chars"}   # "artifact" stays in meta: its sha256 pairs the span model with it
+             "max_chars", "features"}   # "artifact" stays in meta: its sha256 pairs the span model with it
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as data:
             coef, intercept = data["coef"], data["intercept"]
@@ -306,7 +395,8 @@ def load_doc_model(path: str | os.PathLike = DEFAULT_DOC_MODEL) -> DocModel:
                         temperature=float(meta["temperature"]), promo_threshold=float(meta["promo_threshold"]),
                         max_chars=int(meta["max_chars"]), classes=tuple(meta["classes"]),
                         version=str(meta.get("version", "")), meta={k: v for k, v in meta.items() if k not in known},
-                        stack_coef=stack_coef, stack_intercept=stack_intercept)
+                        stack_coef=stack_coef, stack_intercept=stack_intercept,
+                        features=FeatureSpec.from_dict(meta.get("features")))
     except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as exc:
         raise DocModelError(f"document model {path} is unreadable: {type(exc).__name__}: {exc}") from exc
 

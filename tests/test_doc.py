@@ -84,6 +84,41 @@ def test_brand_placeholder_shares_features_across_brands():
     assert len(set(b) & set(c)) == 2  # only the two plain words
 
 
+def test_char_ngram_block_links_unseen_brands_to_known_words():
+    from filter.doc import FeatureSpec
+
+    spec = FeatureSpec(char_hash=1 << 16)
+    n = 1 << 12
+    cols, vals = hashed_features(doc_tokens("Di BKTOTO kami percaya"), n, spec)
+    word, char = cols < n, cols >= n
+    assert word.any() and char.any() and cols.max() < n + (1 << 16)
+    assert np.isclose((vals[word] ** 2).sum(), 1.0) and np.isclose((vals[char] ** 2).sum(), 1.0)
+    # the word block is exactly the words-only features
+    w0, v0 = hashed_features(doc_tokens("Di BKTOTO kami percaya"), n)
+    assert np.array_equal(cols[word], w0) and np.allclose(vals[word], v0)
+    a, _ = hashed_features(["bktoto"], n, spec)
+    b, _ = hashed_features(["toto"], n, spec)
+    c, _ = hashed_features(["berita"], n, spec)
+    assert len(set(a[a >= n]) & set(b[b >= n])) >= 4   # "tot", "oto", "oto>", "toto", "toto>", ...
+    assert not set(a[a >= n]) & set(c[c >= n])
+
+
+def test_char_ngram_model_saves_its_feature_spec(tmp_path):
+    from filter.doc import FeatureSpec
+    from filter.training.docs import fit_doc_model
+
+    spec = FeatureSpec(char_hash=1 << 10, char_weight=0.7)
+    model, report = fit_doc_model(_examples(90, 3), n_hash=1 << 12, n_folds=3, features=spec)
+    assert model.coef.shape == ((1 << 12) + (1 << 10) + N_DENSE, 3)
+    assert report.validation["all"]["accuracy"] >= 0.9
+    meta = model.save(tmp_path / "c.npz")
+    assert meta["features"] == spec.to_dict()
+    back = load_doc_model(tmp_path / "c.npz")
+    assert back.features == spec
+    texts = [_doc(k, random.Random(6)) for k in CLASSES]
+    assert np.allclose(back.predict_proba(texts), model.predict_proba(texts))
+
+
 # ----------------------------------------------------------------------------- model
 
 def test_fit_learns_the_three_classes_and_calibrates(fitted):
@@ -389,3 +424,31 @@ def test_inspect_and_clean_cli_show_the_page_label(monkeypatch, tmp_path):
     rec = json.loads(out.read_text(encoding="utf-8"))
     assert (rec["doc_label"], rec["doc_score"], rec["language"], rec["cleaned"]) == ("promo", 0.93, "id", "")
     assert "pages: promo 1" in res.stderr
+
+
+def test_doc_examples_read_only_outlet_origins_and_drop_error_page_snippets(tmp_path):
+    """The span dataset's web origins (the same corpus/web pages, some of them promotion) must
+    not come back labelled ordinary; a SERP row whose snippet is an error page has no text to
+    label."""
+    import csv
+
+    from filter.training.docs import _databuild, _serp
+
+    for split in ("train", "valid"):
+        recs = [{"id": f"{split}-a-1", "origin": "natural", "text": "Berita biasa.", "title": "t"},
+                {"id": f"{split}-b-1", "origin": "web_promo", "text": "Daftar slot gacor.", "title": ""},
+                {"id": f"{split}-c-1", "origin": "snippet_promo", "text": "Slot gacor.", "title": ""}]
+        (tmp_path / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    ex = _databuild(tmp_path, 0, 10)
+    assert sorted(e.source for e in ex) == ["news_natural", "news_natural"]
+    path = tmp_path / "serp.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, ["url", "title", "description", "label_status"])
+        w.writeheader()
+        w.writerow({"url": "https://a.ac.id/x", "title": "Error - This site can’t be reached",
+                    "description": "Error - This site can’t be reached", "label_status": "hack judol"})
+        w.writerow({"url": "https://b.ac.id/x", "title": "Attention Required! | Cloudflare",
+                    "description": "Attention Required! | Cloudflare", "label_status": "hack judol"})
+        w.writerow({"url": "https://c.ac.id/x", "title": "SLOT GACOR77 Kampus", "description": "Daftar slot.",
+                    "label_status": "hack judol"})
+    assert [e.label for e in _serp(path, 0, 0.25)] == ["promo"]
