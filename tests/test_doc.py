@@ -178,14 +178,36 @@ def test_wrong_shape_is_refused():
         DocModel(coef=np.zeros((10, 3)), intercept=np.zeros(3), n_hash=16)
 
 
-def test_out_of_fold_proba_comes_from_models_without_the_group():
-    from filter.training.docs import out_of_fold_proba
+def test_span_documents_are_scored_by_document_models_without_their_group(monkeypatch):
+    """``training.stacking.doc_proba_out_of_fold``: every span document's verdict comes from a
+    document model fitted on examples of other groups only (and train-split examples only)."""
+    from filter.training import stacking
+    from filter.training.docs import DocExample
 
-    ex = _examples(90, 1)
-    p = out_of_fold_proba(ex, n_folds=3, n_hash=1 << 12)
-    assert p.shape == (90, 3) and np.allclose(p.sum(axis=1), 1.0)
-    acc = np.mean([CLASSES[k] == e.label for k, e in zip(p.argmax(axis=1), ex)])
-    assert acc >= 0.9
+    seen: list[set[str]] = []
+
+    class _Fold:
+        def __init__(self, groups):
+            self.groups = groups
+
+        def predict_proba(self, texts):
+            for t in texts:   # the text names its group: it must not be among the fitted ones
+                assert f"host:{t.split()[0]}" not in self.groups
+            return np.tile([0.5, 0.25, 0.25], (len(texts), 1))
+
+    def fake_fit(examples, **kw):
+        assert all(e.split == "train" for e in examples)
+        groups = {e.group for e in examples}
+        seen.append(groups)
+        return _Fold(groups), None
+
+    monkeypatch.setattr(stacking, "fit_doc_model", fake_fit)
+    ex = [DocExample(f"h{i % 12}.id teks", CLASSES[i % 3], f"host:h{i % 12}.id", "web",
+                     "valid" if i % 7 == 0 else "train") for i in range(60)]
+    docs = [{"id": f"w-{i}", "source": f"https://h{i % 12}.id/a/{i}", "text": f"h{i % 12}.id isi"} for i in range(30)]
+    p = stacking.doc_proba_out_of_fold(docs, None, None, n_folds=3, examples=ex, progress=lambda _: None)
+    assert p.shape == (30, 3) and np.allclose(p.sum(axis=1), 1.0)
+    assert 2 <= len(seen) <= 3 and all(len(g) < 12 for g in seen)
 
 
 def test_scikit_learn_is_not_imported_by_inference():

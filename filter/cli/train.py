@@ -28,7 +28,7 @@ def train(
     limit: Optional[int] = typer.Option(None, help="Use only the first N training documents (quick runs)."),
     gold: list[Path] = typer.Option([], help="Gold files to evaluate on after training (metrics go into the card)."),
     ablate: bool = typer.Option(True, help="Measure each decode step (ablation on the validation split and the gold files) and store the table in the card."),
-    doc_verdict: bool = typer.Option(True, help="Give the span stages the document model's verdict as a feature (out-of-fold document models on --corpus; needs the document model)."),
+    doc_verdict: bool = typer.Option(False, help="Give the span stages the document model's verdict as a feature (out-of-fold document models on --corpus; needs the document model). Off: measured as a trade-off, not a gain (docs/RESULTS.md)."),
 ) -> None:
     """Train the span model on the built dataset and write a verified artifact + model card."""
     from filter.artifact import save_model

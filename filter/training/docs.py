@@ -46,7 +46,7 @@ import numpy as np
 from filter.doc import (CLASSES, N_DENSE, WORD_FEATURES, DocModel, FeatureSpec, dense_features, doc_tokens,
                         hashed_features, line_shares)
 
-__all__ = ["DocExample", "DocFitReport", "load_doc_examples", "fit_doc_model", "out_of_fold_proba",
+__all__ = ["DocExample", "DocFitReport", "load_doc_examples", "fit_doc_model",
            "host_split", "news_about_gambling", "evaluate_doc_model", "gold_doc_label", "per_class_metrics",
            "choose_promo_threshold", "SERP_REVIEW"]
 
@@ -381,27 +381,6 @@ def _fit_temperature(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
         if loss < best:
             best, best_t = loss, float(t)
     return best_t
-
-
-def out_of_fold_proba(examples: Sequence[DocExample], n_folds: int = 4, seed: int = 0, c: float = 30.0,
-                      n_hash: int = 1 << 17, max_chars: int = 20000, stack: bool = False) -> np.ndarray:
-    """Calibrated class probabilities for each example from models that did not see its group.
-
-    For stacking the document verdict into the span stages: the examples are split into
-    ``n_folds`` folds by group (host, article, repository); each fold's probabilities come
-    from a document model fitted (``fit_doc_model``) on the other folds only.
-    """
-    folds = _group_folds([e.group for e in examples], n_folds, seed + 7)
-    out = np.zeros((len(examples), len(CLASSES)))
-    for f in range(n_folds):
-        rest = [DocExample(e.text, e.label, e.group, e.source, "train", e.weight)
-                for e, k in zip(examples, folds) if k != f]
-        model, _ = fit_doc_model(rest, c=c, n_hash=n_hash, max_chars=max_chars, n_folds=max(2, n_folds - 1),
-                                 seed=seed, stack=stack)
-        idx = np.flatnonzero(folds == f)
-        if len(idx):
-            out[idx] = model.predict_proba([examples[i].text for i in idx])
-    return out
 
 
 @dataclass
