@@ -323,6 +323,23 @@ def _take(A: np.ndarray, j: np.ndarray) -> np.ndarray:
     return out
 
 
+def _neighbours(group: np.ndarray, rows: np.ndarray, ks: Sequence[int]) -> np.ndarray:
+    """``_neighbour(group, k, rows)`` for every k of ``ks`` at once (len(ks) × len(rows))."""
+    j = rows[None, :] + np.asarray(ks, dtype=np.int64)[:, None]
+    ok = (j >= 0) & (j < len(group))
+    ok &= group[np.where(ok, j, 0)] == group[rows][None, :]
+    return np.where(ok, j, -1)
+
+
+def _take_padded(A: np.ndarray, J: np.ndarray) -> np.ndarray:
+    """``_take(A, j)`` for every row ``j`` of ``J`` at once, side by side (len(J[0]) ×
+    len(J)·width): rows of ``A`` with a zero row appended, which index -1 reaches."""
+    Ap = np.zeros((len(A) + 1, A.shape[1]), dtype=A.dtype)
+    Ap[:-1] = A
+    G = Ap[J]                                   # (len(J), rows, width)
+    return G.transpose(1, 0, 2).reshape(J.shape[1], J.shape[0] * A.shape[1])
+
+
 def _doc_promo_max(P1: np.ndarray, st: Stack) -> np.ndarray:
     out = np.zeros(len(st.unit_off) - 1, dtype=np.float32)
     np.maximum.at(out, st.unit_doc, P1[:, PROMO])
@@ -416,7 +433,15 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack, doc_proba: np.n
     ends = np.concatenate([b.units.ends for b in bs])
     lens = (ends - starts).astype(np.float32)
     X[:, 0] = np.log1p(lens)
-    med = np.array([float(np.median(lens[a:b])) if b > a else 1.0 for a, b in zip(first, st.unit_off[1:])])
+    # per-document median unit length (lengths are integers: the middle value, or the mean of
+    # the two middle ones, is exact, as np.median's)
+    lens_l = (ends - starts).tolist()
+    med_l = []
+    for a, b in zip(first.tolist(), st.unit_off[1:].tolist()):
+        srt = sorted(lens_l[a:b])
+        h = len(srt) // 2
+        med_l.append(1.0 if b <= a else float(srt[h]) if len(srt) % 2 else (srt[h - 1] + srt[h]) / 2)
+    med = np.array(med_l)
     med[med == 0] = 1.0
     X[:, 27] = np.log((lens + 1) / (med[doc] + 1))
     # one pass over the units for what needs their text
@@ -468,7 +493,9 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack, doc_proba: np.n
     X[:, 21], X[:, 22] = topicality(r, c, v, doc, is_first, n)
     X[:, 36], X[:, 37] = neighbour_similarity(r, c, v, doc, n)
     keys = [k for b in bs for k in b.unit_keys]
-    X[:, 23] = [bool(st.whole[i]) and i != first[d] and keys[i] == keys[first[d]] for i, d in enumerate(doc.tolist())]
+    first_l = first.tolist()
+    X[:, 23] = [w and i != first_l[d] and keys[i] == keys[first_l[d]]
+                for i, (d, w) in enumerate(zip(doc.tolist(), st.whole.tolist()))]
     X[:, 26] = nb == 1
     # word scores: max/mean promo, max/mean boilerplate, share of promo-ish words
     P = W[ok]
@@ -491,19 +518,24 @@ def context_features(dense: np.ndarray, P1: np.ndarray, st: Stack) -> np.ndarray
     document) stage-1 probabilities and promo word scores (a brand next door), whether the
     neighbour shares the block and spans a whole block, and document aggregates (max promo,
     mean boilerplate)."""
-    cols = [dense, P1]
-    whole = st.whole.astype(np.float32)[:, None]
-    words = dense[:, [_PROMO_MAX, _PROMO_N]]
-    for k in (-2, -1, 1, 2):
-        j = st.near("unit", k)
-        cols.append(_take(P1, j))
-        cols.append(_take(words, j))
-        cols.append(((j >= 0) & (st.block[np.maximum(j, 0)] == st.block))[:, None].astype(np.float32))
-        cols.append(_take(whole, j))
+    n, nd_cols = dense.shape
+    out = np.empty((n, nd_cols + 3 + 4 * 7 + 2), dtype=np.float32)   # filled column block by block
+    out[:, :nd_cols] = dense
+    out[:, nd_cols:nd_cols + 3] = P1
+    J = _neighbours(st.unit_doc, np.arange(n), (-2, -1, 1, 2))
+    # per neighbour: P1 (3), promo word scores (2), same block (1), whole block (1)
+    A = np.zeros((n + 1, 7), dtype=np.float32)   # the last row stays zero: index -1
+    A[:n, :3] = P1
+    A[:n, 3:5] = dense[:, [_PROMO_MAX, _PROMO_N]]
+    A[:n, 6] = st.whole
+    G = A[J]                                     # (4, n, 7)
+    G[:, :, 5] = (J >= 0) & (st.block[np.maximum(J, 0)] == st.block[None, :])
+    out[:, nd_cols + 3:nd_cols + 31] = G.transpose(1, 0, 2).reshape(n, 28)
     nd = len(st.unit_off) - 1
     mean_b = np.bincount(st.unit_doc, weights=P1[:, BOILER], minlength=nd) / np.maximum(np.diff(st.unit_off), 1)
-    cols.append(np.column_stack([_doc_promo_max(P1, st)[st.unit_doc], mean_b[st.unit_doc]]))
-    return np.hstack(cols).astype(np.float32)
+    out[:, -2] = _doc_promo_max(P1, st)[st.unit_doc]
+    out[:, -1] = mean_b[st.unit_doc]
+    return out
 
 
 def marker_distance(st: Stack, W: np.ndarray) -> np.ndarray:
@@ -547,28 +579,35 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     stage-1 probabilities, whether it spans its block, the document's max promo, how much
     the rest of the document is about gambling (from the unit's row of ``dense``, the batch's
     ``dense_features``), and in how many other units the word recurs."""
+    m, nf = len(idx), st.tok_flags.shape[1]
+    nw = 2 * WINDOW + 1
+    out = np.empty((m, 2 + 2 * nw + 3 * nf + 3 + 1 + 1 + 2 + 1), dtype=np.float32)   # filled block by block
     caps = cumsum0(st.tok_flags[:, 2], np.float64)
     d = since[idx]
     start = np.maximum(idx - np.minimum(d, MAX_AFTER_MARKER), 0)
     cap_share = (caps[idx + 1] - caps[start]) / np.maximum(idx + 1 - start, 1)
-    cols = [(np.minimum(d, MAX_AFTER_MARKER + 1) / (MAX_AFTER_MARKER + 1))[:, None],
-            np.where(d <= MAX_AFTER_MARKER, cap_share, -1.0)[:, None]]
-    junk = W[:, [PROMO, BOILER]]
-    for k in range(-WINDOW, WINDOW + 1):
-        cols.append(_take(junk, st.near("tok", k)[idx]))
-    for k in (-1, 0, 1):
-        cols.append(_take(st.tok_flags, st.near("tok", k)[idx]))
+    out[:, 0] = np.minimum(d, MAX_AFTER_MARKER + 1) / (MAX_AFTER_MARKER + 1)
+    out[:, 1] = np.where(d <= MAX_AFTER_MARKER, cap_share, -1.0)
+    J = _neighbours(st.tok_doc, idx, range(-WINDOW, WINDOW + 1))
+    c = 2 + 2 * nw
+    out[:, 2:c] = _take_padded(W[:, [PROMO, BOILER]], J)
+    out[:, c:c + 3 * nf] = _take_padded(st.tok_flags, J[WINDOW - 1:WINDOW + 2])
+    c += 3 * nf
     doc = st.tok_doc[idx]
     has_units = np.diff(st.unit_off)[doc] > 0
     # a token outside every unit takes its document's first unit
     unit = np.where(st.tok_unit[idx] >= 0, st.tok_unit[idx], st.unit_off[:-1][doc])
     unit = np.where(has_units, unit, -1)
-    cols.append(_take(P1, unit))
-    cols.append(_take(st.whole.astype(np.float32)[:, None], unit))
-    cols.append(_doc_promo_max(P1, st)[doc][:, None])
-    cols.append(_take(dense[:, _GAMBLE_COLS], unit))   # the unit's rest-of-document gambling context
-    cols.append(token_repeats(st, idx)[:, None])
-    return np.hstack(cols).astype(np.float32)
+    U = np.zeros((len(P1), 6), dtype=np.float32)
+    U[:, :3] = P1
+    U[:, 3] = st.whole
+    U[:, 4:6] = dense[:, _GAMBLE_COLS]
+    Ut = _take_padded(U, unit[None, :])
+    out[:, c:c + 4] = Ut[:, :4]
+    out[:, c + 4] = _doc_promo_max(P1, st)[doc]
+    out[:, c + 5:c + 7] = Ut[:, 4:6]   # the unit's rest-of-document gambling context
+    out[:, c + 7] = token_repeats(st, idx)
+    return out
 
 
 
@@ -624,7 +663,7 @@ class FilterModel:
             tok_unit = _unit_of_tokens(u, se[:, 0])
             tok_hash = vocab.hash[ids]
             flags = token_flags(text, se, vocab.flags[ids], tok_unit)
-            out.append(Base(u, se, ids, [vocab.norm[i] for i in ids.tolist()], tok_hash, tok_unit, flags,
+            out.append(Base(u, se, ids, list(map(vocab.norm.__getitem__, ids.tolist())), tok_hash, tok_unit, flags,
                             vocab.url[ids], vocab.topic_col[ids], _unit_keys(u, se[:, 0], tok_hash),
                             _spaced_runs(se, ids, tok_unit, vocab)))
         return out
