@@ -567,8 +567,10 @@ def candidates(W: np.ndarray, since: np.ndarray, st: Stack) -> np.ndarray:
     for k in (-1, 1):
         m = np.maximum(m, _take(j, st.near("tok", k)))
     # tokens after a marker matter only where furniture can be glued into running text
-    unit_len = np.bincount(st.tok_unit[st.tok_unit >= 0], minlength=len(st.unit_doc))
-    long_unit = (st.tok_unit >= 0) & (unit_len[np.maximum(st.tok_unit, 0)] >= MIN_GLUED_UNIT)
+    # tokens outside every unit (tok_unit -1: e.g. a text of only invisible characters has
+    # tokens but no units) read the appended 0
+    unit_len = np.append(np.bincount(st.tok_unit[st.tok_unit >= 0], minlength=len(st.unit_doc)), 0)
+    long_unit = unit_len[st.tok_unit] >= MIN_GLUED_UNIT
     return np.nonzero((m >= CANDIDATE_MIN) | ((since <= MAX_AFTER_MARKER) & long_unit))[0]
 
 

@@ -239,3 +239,13 @@ def test_validation_target_held_out_brands_and_templates(shared_dir, tmp_path):
     0.903 on the full validation split, for the committed model)."""
     report = _held_out_report(shared_dir, tmp_path)
     assert report.overall.promo_span_recall >= 0.90, report.overall
+
+
+@pytest.mark.parametrize("text", ["\u200b", "\ufeff", " \u200b ", "\u200b\n\u200b", "\u200b\u200c\u200d\u2060"])
+def test_texts_of_invisible_characters_only_yield_a_result(cleaner, text):
+    """Such a text has tokens but no units (the segmenter drops invisible-only lines); alone
+    and in a batch it gives one result with no spans (it raised IndexError in ``candidates``)."""
+    r = cleaner.clean(text)
+    assert r.spans == [] and r.text == text
+    batch = cleaner.clean_batch([text, "Berita biasa hari ini.", text])
+    assert len(batch) == 3 and batch[0].spans == [] and batch[2].spans == []
