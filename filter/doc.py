@@ -93,16 +93,17 @@ def _is_brand(tok: str) -> bool:
         and bool(_HAS_ALPHA.search(tok))
 
 
-_INFO_CACHE: dict[str, tuple[int, bool]] = {}
+_INFO_CACHE: dict[str, int] = {}
 
 
-def _token_info(tok: str) -> tuple[int, bool]:
-    """(``_hash(tok)``, ``_is_brand(tok)``), cached: one dictionary look-up per token."""
+def _token_info(tok: str) -> int:
+    """``_hash(tok) * 2 + _is_brand(tok)``, cached: one dictionary look-up per token, and a
+    list of them becomes one int64 array in a single numpy call."""
     info = _INFO_CACHE.get(tok)
     if info is None:
         if len(_INFO_CACHE) >= _HASH_CACHE_MAX:
             _INFO_CACHE.clear()
-        info = _INFO_CACHE[tok] = (_hash(tok), _is_brand(tok))
+        info = _INFO_CACHE[tok] = _hash(tok) * 2 + _is_brand(tok)
     return info
 
 
@@ -121,14 +122,40 @@ def dense_features(text: str, max_chars: int = 20000) -> np.ndarray:
     n = len(lines)
     per_line = [_TOKEN.findall(ln) for ln in lines]
     brands = [sum(map(_is_brand, toks)) for toks in per_line]
-    sample = text[:max_chars]
     out[0] = sum(1 for b in brands if b) / n
     out[1] = sum(brands) / max(1, sum(map(len, per_line)))
-    out[2] = sum(1 for ln in lines if _URLISH.search(ln)) / n
+    sample = text[:max_chars]
+    # lines holding a link: one scan of the text, matches mapped to their line (a match holds
+    # no whitespace, so it is the same on the stripped line)
+    out[2] = len({sample.count("\n", 0, m.start()) for m in _URLISH.finditer(sample)}) / n
     out[3] = sum(1 for ln in lines if ln[-1] in ".!?\"'”)") / n
-    out[4] = sum(map(str.isupper, sample)) / max(1, sum(map(str.isalpha, sample)))
+    upper, alpha = _case_counts(sample)
+    out[4] = upper / max(1, alpha)
     out[5] = sum(1 for ln in lines if len(ln) < 40) / n
     return out
+
+
+_BMP_CASE: np.ndarray | None = None
+
+
+def _case_counts(s: str) -> tuple[int, int]:
+    """(characters with ``str.isupper``, characters with ``str.isalpha``) of ``s``: a table
+    lookup per code point of the Basic Multilingual Plane (built once, on first use), the
+    per-character string methods only for the rest."""
+    global _BMP_CASE
+    if _BMP_CASE is None:
+        chars = [chr(i) for i in range(0x10000)]
+        _BMP_CASE = (np.fromiter(map(str.isupper, chars), bool, 0x10000).astype(np.uint8)
+                     | np.fromiter(map(str.isalpha, chars), bool, 0x10000).astype(np.uint8) << 1)
+    cp = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bmp = cp < 0x10000
+    flags = _BMP_CASE[cp[bmp]]
+    upper, alpha = int(np.count_nonzero(flags & 1)), int(np.count_nonzero(flags & 2))
+    if not bmp.all():
+        rest = [chr(c) for c in cp[~bmp].tolist()]
+        upper += sum(map(str.isupper, rest))
+        alpha += sum(map(str.isalpha, rest))
+    return upper, alpha
 
 
 @dataclass(frozen=True)
@@ -190,9 +217,12 @@ def hashed_features(tokens: Sequence[str], n_hash: int,
     ``n_hash`` .. ``n_hash + spec.char_hash``)."""
     if not tokens:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    info = [_token_info(t) for t in tokens]
-    hs = np.array([i[0] for i in info], dtype=np.int64)
-    brand = np.array([i[1] for i in info], dtype=bool)
+    info = list(map(_INFO_CACHE.get, tokens))   # C-level look-ups; misses filled below
+    if None in info:
+        info = [i if i is not None else _token_info(t) for i, t in zip(info, tokens)]
+    arr = np.array(info, dtype=np.int64)
+    hs = arr >> 1
+    brand = (arr & 1).astype(bool)
     parts = [hs]
     bh = np.where(brand, _hash(_BRAND), hs)
     if brand.any():

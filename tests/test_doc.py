@@ -474,3 +474,21 @@ def test_doc_examples_read_only_outlet_origins_and_drop_error_page_snippets(tmp_
         w.writerow({"url": "https://c.ac.id/x", "title": "SLOT GACOR77 Kampus", "description": "Daftar slot.",
                     "label_status": "hack judol"})
     assert [e.label for e in _serp(path, 0, 0.25)] == ["promo"]
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+       | st.text(alphabet="AbC1 .:@\nwWhHtps/comidxyz\u0130\u212a\U0001d400\u00b2", max_size=300))
+def test_fast_shape_features_equal_the_per_character_definitions(text):
+    """The document model's case counts (table lookup) and link-line share (one scan) equal
+    the per-character and per-line definitions they replace."""
+    from filter.doc import _URLISH, _case_counts, dense_features
+
+    assert _case_counts(text) == (sum(map(str.isupper, text)), sum(map(str.isalpha, text)))
+    lines = [ln for ln in (x.strip() for x in text.split("\n")) if ln]
+    if lines:
+        assert dense_features(text)[2] == sum(1 for ln in lines if _URLISH.search(ln)) / len(lines)
