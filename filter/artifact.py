@@ -29,7 +29,8 @@ __all__ = ["ModelError", "ModelVersionWarning", "load_model", "save_model", "exp
 
 
 class ModelVersionWarning(UserWarning):
-    """The artifact was trained with another scikit-learn version."""
+    """The artifact was trained with another scikit-learn version, or with another document
+    model than the one loaded beside it."""
 
 
 def sha256_file(path: str | os.PathLike) -> str:

@@ -126,24 +126,32 @@ def load_default_doc_model(doc_path: str | os.PathLike | None = None) -> Any:
     return load_doc_model(doc) if doc else None
 
 
-def check_doc_pairing(model: Any, doc_model: Any, path: str | os.PathLike) -> None:
-    """A span model trained on the document verdict needs a document model, and the one it was
-    trained with: another one loads with a warning (its probabilities are not the ones the span
-    stages learned to read)."""
+def check_doc_pairing(model: Any, doc_model: Any, path: str | os.PathLike | None) -> None:
+    """A span model trained on the document verdict needs a document model with the same
+    classes, and the one it was trained with: another one (recorded in the metadata at
+    ``path``) loads with a warning (its probabilities are not the ones the span stages learned
+    to read)."""
     if not getattr(model, "uses_doc_verdict", False):
         return
     from filter.artifact import ModelVersionWarning, read_meta
+    from filter.doc import CLASSES
     from filter.runtime import ModelError
 
+    name = Path(path).name if path is not None else "this span model"
     if doc_model is None:
-        raise ModelError(f"model {Path(path).name} takes the document model's verdict as a feature, "
-                         f"but no document model was found (models/filter-doc.npz or $FILTER_DOC_MODEL)")
+        raise ModelError(f"{name} takes the document model's verdict as a feature, "
+                         f"but no document model was given (models/filter-doc.npz or $FILTER_DOC_MODEL)")
+    if tuple(getattr(doc_model, "classes", CLASSES)) != CLASSES:
+        raise ModelError(f"{name} reads the document classes {CLASSES}; the document model has "
+                         f"{tuple(doc_model.classes)}")
+    if path is None:
+        return
     want = (read_meta(path).get("doc_model") or {}).get("sha256")
     have = ((getattr(doc_model, "meta", None) or {}).get("artifact") or {}).get("sha256")
     if want and have and want != have:
         import warnings
 
-        warnings.warn(f"model {Path(path).name} was trained with document model {want[:12]}…, "
+        warnings.warn(f"{name} was trained with document model {want[:12]}…, "
                       f"loaded {have[:12]}…; its spans may differ", ModelVersionWarning, stacklevel=3)
 
 
@@ -156,16 +164,19 @@ class Cleaner:
     doc_model: Any = None
 
     def __post_init__(self) -> None:
-        # a span model trained on the document verdict reads it from this document model
-        if self.doc_model is not None and getattr(self.model, "uses_doc_verdict", False):
-            self.model.attach_doc_model(self.doc_model)
+        # a span model trained on the document verdict reads it from this document model (a
+        # copy of the model is paired, so Cleaners sharing one model do not change each other)
+        if getattr(self.model, "uses_doc_verdict", False):
+            check_doc_pairing(self.model, self.doc_model, None)
+            self.model = self.model.attach_doc_model(self.doc_model)
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, doc_path: str | os.PathLike | None = None,
              **policy: Any) -> "Cleaner":
         """Load a model artifact (default: the bundled one in ``models/``), verifying its checksum,
         and the document model (``doc_path``, default the bundled ``models/filter-doc.npz`` when
-        present; without one, results carry no document label)."""
+        present; without one, results carry no document label, and a span model trained on the
+        document verdict refuses to load)."""
         from filter.artifact import load_model
 
         path = path or os.environ.get("FILTER_MODEL") or DEFAULT_MODEL

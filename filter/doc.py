@@ -127,7 +127,10 @@ def dense_features(text: str, max_chars: int = 20000) -> np.ndarray:
     sample = text[:max_chars]
     # lines holding a link: one scan of the text, matches mapped to their line (a match holds
     # no whitespace, so it is the same on the stripped line)
-    out[2] = len({sample.count("\n", 0, m.start()) for m in _URLISH.finditer(sample)}) / n
+    starts = [m.start() for m in _URLISH.finditer(sample)]
+    if starts:
+        newlines = np.flatnonzero(np.frombuffer(sample.encode("utf-32-le", "surrogatepass"), np.uint32) == 10)
+        out[2] = len(np.unique(np.searchsorted(newlines, starts))) / n
     out[3] = sum(1 for ln in lines if ln[-1] in ".!?\"'”)") / n
     upper, alpha = _case_counts(sample)
     out[4] = upper / max(1, alpha)

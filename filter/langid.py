@@ -95,7 +95,11 @@ def _fast_class(base: type) -> type:
             arrays = getattr(self, "_walk_arrays", None)
             if walk is None or arrays is None or not isinstance(text, bytes):
                 return super()._raw_score(text)
-            keys, counts = walk(*arrays, np.frombuffer(text, dtype=np.uint8))
+            try:
+                keys, counts = walk(*arrays, np.frombuffer(text, dtype=np.uint8))
+            except Exception:  # noqa: BLE001 - a walk that cannot compile or run: the plain one, from now on
+                self._walk_arrays = None
+                return super()._raw_score(text)
             if not len(keys):
                 return super()._raw_score(text)   # no features: py3langid's fill value
             return self._sparse_score(dict(zip(keys.tolist(), counts.tolist())), self.nb_ptc)

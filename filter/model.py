@@ -578,8 +578,9 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
                    dense: np.ndarray) -> np.ndarray:
     """Token-model input for tokens ``idx`` of a batch: distance from the last furniture marker
     and the share of capitalised words since it, ±3 word scores, shapes of ±1, the unit's
-    stage-1 probabilities, whether it spans its block, the document's max promo, how much
-    the rest of the document is about gambling (from the unit's row of ``dense``, the batch's
+    stage-1 probabilities, whether it spans its block, the document's max promo, the unit's
+    two document columns (how much the rest of the document is about gambling, or the page
+    verdict for a model trained on it; from the unit's row of ``dense``, the batch's
     ``dense_features``), and in how many other units the word recurs."""
     m, nf = len(idx), st.tok_flags.shape[1]
     nw = 2 * WINDOW + 1
@@ -607,7 +608,7 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     Ut = _take_padded(U, unit[None, :])
     out[:, c:c + 4] = Ut[:, :4]
     out[:, c + 4] = _doc_promo_max(P1, st)[doc]
-    out[:, c + 5:c + 7] = Ut[:, 4:6]   # the unit's rest-of-document gambling context
+    out[:, c + 5:c + 7] = Ut[:, 4:6]   # the unit's document columns: rest-of-document gambling share, or the page verdict
     out[:, c + 7] = token_repeats(st, idx)
     return out
 
@@ -723,16 +724,23 @@ class FilterModel:
         return bool(getattr(self, "doc_features_", False))
 
     def attach_doc_model(self, doc_model: Any) -> "FilterModel":
-        """Give the span stages the document model whose verdict they were trained with
-        (``Cleaner`` does this); needed when ``uses_doc_verdict`` and no ``doc_proba`` is passed."""
-        self.__dict__["_doc_model"] = doc_model
-        return self
+        """A copy of this model (sharing its arrays) whose span stages read the verdict of
+        ``doc_model`` — the one they were trained with — when no ``doc_proba`` is passed.
+        ``Cleaner`` pairs its own copy; the shared model itself is never changed."""
+        import copy
+
+        twin = copy.copy(self)
+        twin.__dict__["_doc_model"] = doc_model
+        return twin
 
     def _doc_proba(self, texts: Sequence[str], doc_proba: np.ndarray | None) -> np.ndarray | None:
         if not self.uses_doc_verdict:
             return None
         if doc_proba is not None:
-            return np.asarray(doc_proba, dtype=np.float32).reshape(len(texts), 3)
+            a = np.asarray(doc_proba, dtype=np.float32)
+            if a.shape != (len(texts), 3):
+                raise ValueError(f"doc_proba has shape {a.shape}; expected ({len(texts)}, 3), one row per text")
+            return a
         dm = self.__dict__.get("_doc_model")
         if dm is None:
             raise ModelError("this span model takes the document model's verdict as a feature: load it with "

@@ -46,9 +46,13 @@ def test_a_model_trained_on_the_verdict_needs_the_document_model():
         def predict_proba(self, texts):
             return np.tile([0.2, 0.3, 0.5], (len(texts), 1))
 
-    m.attach_doc_model(_Doc())
-    np.testing.assert_allclose(m._doc_proba(["a"], None), [[0.2, 0.3, 0.5]])
-    assert "_doc_model" not in m.__getstate__()   # the document model is not stored in the span model
+    twin = m.attach_doc_model(_Doc())
+    np.testing.assert_allclose(twin._doc_proba(["a"], None), [[0.2, 0.3, 0.5]])
+    with pytest.raises(ModelError):   # the shared model is not changed by pairing a copy
+        m._doc_proba(["teks"], None)
+    assert "_doc_model" not in twin.__getstate__()   # the document model is not stored in the span model
+    with pytest.raises(ValueError, match="one row per text"):
+        m._doc_proba(["a", "b"], np.zeros((3, 3)))
 
 
 def test_out_of_fold_groups_follow_the_document_examples():
@@ -83,3 +87,51 @@ def test_pairing_with_the_document_model_is_checked_on_load(tmp_path):
     with pytest.warns(ModelVersionWarning, match="document model"):
         check_doc_pairing(m, _Doc("b" * 64), path)
     check_doc_pairing(FilterModel(), None, path)          # a model without the feature needs none
+
+
+def test_span_doc_groups_of_tweets_and_readmes_match_the_document_examples():
+    from filter.training.docs import README_GROUPS
+
+    assert span_doc_group({"id": "w-tweet-510", "source": "tweet:navyoceans_"}) == "user:navyoceans_"
+    repo, group = next(iter(README_GROUPS.items()))
+    assert span_doc_group({"id": "w-readme-x-2", "source": f"github:{repo}"}) == f"readme:{group}"
+
+
+@pytest.fixture(scope="module")
+def verdict_cleaner():
+    """The bundled span model as if trained on the verdict (its two document columns then carry
+    the page verdict): enough to check the plumbing end to end, not its quality."""
+    import copy
+
+    from filter.cleaner import Cleaner
+
+    base = Cleaner.load()
+    model = copy.copy(base.model)
+    model.doc_features_ = True
+    return base, Cleaner(model, base.policy, base.doc_model)
+
+
+def test_a_verdict_model_cleans_the_same_alone_in_a_batch_and_in_workers(verdict_cleaner):
+    base, c = verdict_cleaner
+    assert not base.model.uses_doc_verdict          # the shared bundled model was not changed
+    texts = ["Polisi menggerebek judi online di Medan. Pelaku ditahan.\nBaca juga: Harga cabai naik",
+             "Daftar sekarang di Hoki88, bonus new member 100%!\nSitus slot gacor hari ini.",
+             "", "\u200b", ("Berita hari ini tentang pertanian dan panen padi. " * 1400)]
+    one = [c.clean(t).spans for t in texts]
+    assert [r.spans for r in c.clean_batch(texts)] == one
+    assert [r.spans for r in c.clean_many(texts, n_jobs=2, chunksize=2)] == one
+
+
+def test_a_verdict_model_without_a_document_model_is_refused(verdict_cleaner):
+    from filter.cleaner import Cleaner
+
+    _, c = verdict_cleaner
+    with pytest.raises(ModelError, match="no document model"):
+        Cleaner(c.model, c.policy, None)
+
+    class _Other:
+        classes = ("promo", "ordinary", "gambling_news")
+        meta: dict = {}
+
+    with pytest.raises(ModelError, match="document classes"):
+        Cleaner(c.model, c.policy, _Other())

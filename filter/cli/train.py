@@ -66,7 +66,10 @@ def train(
         from filter.training.stacking import doc_proba_out_of_fold
 
         _log("out-of-fold document verdicts for the span stages")
-        doc_kw = {"doc_proba": doc_proba_out_of_fold(tr, corpus, data, seed=seed, progress=_log),
+        fit_kw = {"c": float(doc_model.meta.get("c", 30.0)), "n_hash": doc_model.n_hash,
+                  "max_chars": doc_model.max_chars, "stack": doc_model.stack_coef is not None,
+                  "features": doc_model.features}   # fitted as the paired document model was
+        doc_kw = {"doc_proba": doc_proba_out_of_fold(tr, corpus, data, seed=seed, progress=_log, **fit_kw),
                   "doc_model": doc_model}
     model = FilterModel(random_state=seed)
     try:
@@ -90,7 +93,8 @@ def train(
 
     va = span_documents(va)   # what the span model was validated on (page-level origins left out)
     meta["training"]["valid_docs"] = len(va)
-    va_eval = _eval_sets(model, {"validation": va, **_valid_parts(va)})
+    paired = model.attach_doc_model(doc_model) if doc_verdict else model
+    va_eval = _eval_sets(paired, {"validation": va, **_valid_parts(va)})
     meta["evaluation"] = va_eval
     meta["thresholds"] = {k: float(v) for k, v in model.thresholds.items()}
     model.thresholds = meta["thresholds"]

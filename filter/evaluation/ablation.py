@@ -165,12 +165,14 @@ def ablate(model: Any, sets: Mapping[str, Sequence[Mapping[str, Any]]], steps: S
     steps = [s for s in (steps if steps is not None else RULES) if base_cfg.on(s)]
     pages = page_steps_on(policy, doc_model)
     th = dict(model.thresholds)
+    # a span model trained on the document verdict reads it from doc_model (a paired copy)
+    paired = model.attach_doc_model(doc_model) if getattr(model, "uses_doc_verdict", False) and doc_model else model
     out = Ablation()
     for name, docs in sets.items():
         if progress:
             progress(f"ablation: analysing {len(docs)} documents of {name}")
         texts = [d["text"] for d in docs]
-        analyses = analyse(model, texts)
+        analyses = analyse(paired, texts)
         page = page_inputs(texts, doc_model) if policy is not None else None
         fires: dict[str, int] = {}
         base_pred = _decode_all(model, analyses, th, base_cfg, fires, texts, page, policy)

@@ -71,7 +71,7 @@ README_GROUPS = {"macallan1_pasokan-rtp-live-slot-tertinggi-dari-pragmatic-play"
                  "slotinjector_slot-gacor-gampang-menang": "gacor-login"}
 # SERP rows whose "snippet" is a browser or CDN error page: nothing of the site was read, so the
 # row's label (the site's status) says nothing about the text; dropped in every split.
-_SERP_ERROR_PAGE = re.compile(r"site can.t be reached|^attention required! \| cloudflare", re.IGNORECASE)
+_SERP_ERROR_PAGE = re.compile(r"site can.t be reached|^attention required! \| cloudflare", re.IGNORECASE | re.MULTILINE)
 PAGE_CHARS = 2000  # the web pages are page beginnings of about 2,000 bytes
 
 

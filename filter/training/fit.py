@@ -208,8 +208,6 @@ def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel |
                  f"of {', '.join(exclude_origins)} left to the document stage")
     m = model or FilterModel()
     m.doc_features_ = doc_proba is not None
-    if doc_model is not None:
-        m.attach_doc_model(doc_model)
     m.stopwords_ = read_lexicon(DATA_DIR / "lexicons" / "stopwords_id.txt")
     m.lexicon_ = read_lexicon(DATA_DIR / "lexicons" / "promo_terms.txt")
     m.reader_ = read_lexicon(DATA_DIR / "lexicons" / "reader_words.txt")
@@ -325,7 +323,7 @@ def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel |
     m.thresholds = {"promo": 0.5, "boilerplate": 0.5}
     progress(f"[{time.time() - t0:.0f}s] thresholds on {len(valid)} validation documents")
     if valid:
-        m.thresholds = choose_thresholds(m, valid)
+        m.thresholds = choose_thresholds(m.attach_doc_model(doc_model) if doc_model is not None else m, valid)
     progress(f"[{time.time() - t0:.0f}s] done; thresholds {m.thresholds}")
     return m
 

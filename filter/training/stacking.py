@@ -22,18 +22,25 @@ from typing import Callable, Sequence
 import numpy as np
 
 from filter.doc import CLASSES
-from filter.training.docs import DocExample, fit_doc_model, host_of, load_doc_examples
+from filter.training.docs import README_GROUPS, DocExample, fit_doc_model, host_of, load_doc_examples
 
 __all__ = ["span_doc_group", "fold_of_group", "doc_proba_out_of_fold"]
 
 
 def span_doc_group(rec: dict) -> str:
-    """The document-example group of a span-dataset record (see the module docstring)."""
+    """The document-example group of a span-dataset record (see the module docstring): the
+    outlet article, the web host, the tweet's user or the README's repository group, named as
+    ``filter.training.docs`` names them."""
     src = str(rec.get("source") or "")
     if str(rec.get("id", "")).startswith("a-"):
         return f"article:{rec['id'].rsplit('-', 1)[0]}"
     if src.startswith("http"):
         return f"host:{host_of(src)}"
+    if src.startswith("tweet:"):
+        return f"user:{src[len('tweet:'):]}"
+    if src.startswith("github:"):
+        repo = src[len("github:"):]
+        return f"readme:{README_GROUPS.get(repo, repo)}"
     return src or str(rec.get("id", ""))
 
 
