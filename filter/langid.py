@@ -19,7 +19,6 @@ with probability at least ``min_confidence`` (short or mixed texts stay Indonesi
 """
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
@@ -68,15 +67,9 @@ def _visits(nextmove, rowbase, output, data):  # pragma: no cover - compiled
 def compiled_visits():
     """The numba-compiled byte walk, or None (numba absent, or ``FILTER_COMPILED_LANGID=0``)."""
     if not _COMPILED:
-        fn = None
-        if os.environ.get("FILTER_COMPILED_LANGID", "1") != "0":
-            try:
-                import numba
-            except ImportError:
-                numba = None
-            if numba is not None:
-                fn = numba.njit(cache=True, nogil=True)(_visits)
-        _COMPILED.append(fn)
+        from filter.jit import jit_or_none
+
+        _COMPILED.append(jit_or_none(_visits, "FILTER_COMPILED_LANGID"))
     return _COMPILED[0]
 
 

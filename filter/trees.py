@@ -18,7 +18,6 @@ without numba the numpy walk runs.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,15 +29,9 @@ _COMPILED: list = []      # the compiled walk once loaded ([None]: not available
 def compiled_walk():
     """The numba-compiled tree walk, or None (numba absent or switched off)."""
     if not _COMPILED:
-        fn = None
-        if os.environ.get("FILTER_COMPILED_TREES", "1") != "0":
-            try:
-                import numba
-            except ImportError:
-                numba = None
-            if numba is not None:
-                fn = numba.njit(cache=True, nogil=True)(_walk)
-        _COMPILED.append(fn)
+        from filter.jit import jit_or_none
+
+        _COMPILED.append(jit_or_none(_walk, "FILTER_COMPILED_TREES"))
     return _COMPILED[0]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "filter"
-CORE = {"segment", "normalize", "features", "model", "decode", "render", "spans", "cleaner", "artifact", "trees",
+CORE = {"segment", "normalize", "features", "model", "decode", "render", "spans", "cleaner", "artifact", "trees", "jit",
         "parallel", "dask", "doc", "runtime", "window", "langid"}
 OUTER = ("filter.training", "filter.evaluation", "filter.io", "filter.cli")
 
