@@ -135,3 +135,22 @@ def test_a_verdict_model_without_a_document_model_is_refused(verdict_cleaner):
 
     with pytest.raises(ModelError, match="document classes"):
         Cleaner(c.model, c.policy, _Other())
+
+
+def test_fixed_verdicts_look_up_precomputed_probabilities_by_text():
+    from filter.training.stacking import FixedVerdicts
+
+    fv = FixedVerdicts(["a", "b"], np.array([[1, 0, 0], [0.1, 0.2, 0.7]]))
+    np.testing.assert_allclose(fv.predict_proba(["b", "a", "b"]), [[0.1, 0.2, 0.7], [1, 0, 0], [0.1, 0.2, 0.7]])
+    with pytest.raises(KeyError):   # a text without a precomputed verdict is an error, not a guess
+        fv.predict_proba(["c"])
+    m = FilterModel()
+    m.doc_features_ = True
+    np.testing.assert_allclose(m.attach_doc_model(fv)._doc_proba(["a"], None), [[1, 0, 0]])
+
+
+def test_fit_model_wants_the_verdicts_and_the_document_model_together():
+    from filter.training.fit import fit_model
+
+    with pytest.raises(ValueError, match="together"):
+        fit_model([], [], doc_proba=np.zeros((0, 3)))

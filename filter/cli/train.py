@@ -28,7 +28,7 @@ def train(
     limit: Optional[int] = typer.Option(None, help="Use only the first N training documents (quick runs)."),
     gold: list[Path] = typer.Option([], help="Gold files to evaluate on after training (metrics go into the card)."),
     ablate: bool = typer.Option(True, help="Measure each decode step (ablation on the validation split and the gold files) and store the table in the card."),
-    doc_verdict: bool = typer.Option(False, help="Give the span stages the document model's verdict as a feature (out-of-fold document models on --corpus; needs the document model). Off: measured as a trade-off, not a gain (docs/RESULTS.md)."),
+    doc_verdict: bool = typer.Option(False, help="Give the span stages the document model's verdict as a feature (out-of-fold document models on --corpus; needs the document model). Off by default until a model trained with it is committed (docs/RESULTS.md: D2, D3)."),
 ) -> None:
     """Train the span model on the built dataset and write a verified artifact + model card."""
     from filter.artifact import save_model
@@ -69,8 +69,8 @@ def train(
         fit_kw = {"c": float(doc_model.meta.get("c", 30.0)), "n_hash": doc_model.n_hash,
                   "max_chars": doc_model.max_chars, "stack": doc_model.stack_coef is not None,
                   "features": doc_model.features}   # fitted as the paired document model was
-        doc_kw = {"doc_proba": doc_proba_out_of_fold(tr, corpus, data, seed=seed, progress=_log, **fit_kw),
-                  "doc_model": doc_model}
+        oof = doc_proba_out_of_fold(tr + va, corpus, data, seed=seed, progress=_log, **fit_kw)
+        doc_kw = {"doc_proba": oof[:len(tr)], "doc_model": doc_model, "valid_doc_proba": oof[len(tr):]}
     model = FilterModel(random_state=seed)
     try:
         model = fit_model(tr, va, model, progress=_log, **doc_kw)
@@ -91,9 +91,15 @@ def train(
                                "build_counts": manifest.get("counts")}}
     from filter.training.fit import span_documents
 
+    va_texts = [d["text"] for d in va]   # the rows of doc_kw["valid_doc_proba"]
     va = span_documents(va)   # what the span model was validated on (page-level origins left out)
     meta["training"]["valid_docs"] = len(va)
-    paired = model.attach_doc_model(doc_model) if doc_verdict else model
+    if doc_verdict:   # the validation rows with the validation documents' out-of-fold verdicts
+        from filter.training.stacking import FixedVerdicts
+
+        paired = model.attach_doc_model(FixedVerdicts(va_texts, doc_kw["valid_doc_proba"]))
+    else:
+        paired = model
     va_eval = _eval_sets(paired, {"validation": va, **_valid_parts(va)})
     meta["evaluation"] = va_eval
     meta["thresholds"] = {k: float(v) for k, v in model.thresholds.items()}

@@ -187,17 +187,24 @@ def _subsample(y: np.ndarray, keep_all: np.ndarray, rate: float, seed: int) -> t
 def fit_model(train: Sequence[dict], valid: Sequence[dict], model: FilterModel | None = None,
               progress: Progress = print, origin_weights: dict[str, float] | None = None,
               exclude_origins: Sequence[str] = PAGE_LEVEL_ORIGINS, doc_proba: np.ndarray | None = None,
-              doc_model: Any = None) -> FilterModel:
+              doc_model: Any = None, valid_doc_proba: np.ndarray | None = None) -> FilterModel:
     """Fit every stage on ``train`` and choose thresholds on ``valid``. ``origin_weights``
     replaces ``ORIGIN_WEIGHTS`` (e.g. all 1.0 to measure what the weights contribute);
     documents of ``exclude_origins`` are left to the document stage (``PAGE_LEVEL_ORIGINS``).
 
     ``doc_proba`` (one row per ``train`` document, out of fold: ``filter.training.stacking``)
     and ``doc_model`` (the final document model, for the validation documents and at
-    inference) make the document verdict a feature of the span stages."""
+    inference) make the document verdict a feature of the span stages; ``valid_doc_proba`` (one
+    row per ``valid`` document, out of fold too) replaces ``doc_model``'s verdicts on the
+    validation documents when the thresholds are chosen (the document model's training split
+    shares web hosts with the span validation split)."""
     if (doc_proba is None) != (doc_model is None):
         raise ValueError("doc_proba and doc_model go together")
     n_tr, n_va = len(train), len(valid)
+    if valid_doc_proba is not None:
+        from filter.training.stacking import FixedVerdicts
+
+        doc_model = FixedVerdicts([d["text"] for d in valid], valid_doc_proba)
     if doc_proba is not None:
         if len(doc_proba) != n_tr:
             raise ValueError(f"doc_proba has {len(doc_proba)} rows for {n_tr} training documents")

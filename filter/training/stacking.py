@@ -24,7 +24,20 @@ import numpy as np
 from filter.doc import CLASSES
 from filter.training.docs import README_GROUPS, DocExample, fit_doc_model, host_of, load_doc_examples
 
-__all__ = ["span_doc_group", "fold_of_group", "doc_proba_out_of_fold"]
+__all__ = ["span_doc_group", "fold_of_group", "doc_proba_out_of_fold", "FixedVerdicts"]
+
+
+class FixedVerdicts:
+    """Stands in for the document model with probabilities computed beforehand (out of fold),
+    looked up by text: the validation documents' verdicts when choosing thresholds."""
+
+    classes = CLASSES
+
+    def __init__(self, texts: Sequence[str], proba: np.ndarray) -> None:
+        self._by_text = dict(zip(texts, np.asarray(proba, dtype=np.float32)))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([self._by_text[t] for t in texts], dtype=np.float32).reshape(len(texts), len(CLASSES))
 
 
 def span_doc_group(rec: dict) -> str:
