@@ -9,8 +9,10 @@ them). ``doc_proba_out_of_fold`` fits ``n_folds`` document models on the documen
 training examples (``filter.training.docs.load_doc_examples``) with one fold of groups left
 out, and scores the span documents of that fold. A span document's group is the one its text
 has among the document examples — the outlet article (``article:<id>``, shared by its natural,
-injected and decoy versions) or the web host (``host:<host>``) — so no fold model saw any version
-of the page it scores.
+injected and decoy versions), the web host (``host:<host>``), the tweet's user or the README's
+repository group — so no fold model saw any version of the page it scores. The validation
+documents are scored the same way (``filter train --doc-verdict``), since the document model's
+training split shares web hosts with the span validation split.
 """
 from __future__ import annotations
 
