@@ -135,7 +135,15 @@ def load_model(path: str | os.PathLike) -> Any:
 
 
 def _apply_meta(model: Any, meta: dict[str, Any], path: Path) -> Any:
-    """Thresholds and the decode config they were chosen for, from the metadata (both forms)."""
+    """Thresholds and the decode config they were chosen for, from the metadata (both forms).
+    A span model from before the document stage (no ``doc_features_``) is refused: it was
+    trained on keyword-share columns this filter no longer computes (they are the document
+    verdict now), so its predictions would be silently wrong."""
+    from filter.model import FilterModel
+
+    if isinstance(model, FilterModel) and not hasattr(model, "doc_features_"):
+        raise ModelError(f"model {path.name} was trained before the document stage (keyword-share features "
+                         f"this filter no longer computes); retrain it with `filter train`")
     model.thresholds = dict(meta.get("thresholds") or getattr(model, "thresholds", {}))
     if "decode_config" in meta:   # the decode config the thresholds were chosen for (else the defaults)
         from filter.decode import DecodeConfig

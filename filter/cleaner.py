@@ -167,6 +167,8 @@ class Cleaner:
         # a span model trained on the document verdict reads it from this document model (a
         # copy of the model is paired, so Cleaners sharing one model do not change each other)
         if getattr(self.model, "uses_doc_verdict", False):
+            if self.doc_model is None:   # a model taken from another Cleaner keeps its pairing
+                self.doc_model = getattr(self.model, "paired_doc_model", None)
             check_doc_pairing(self.model, self.doc_model, None)
             self.model = self.model.attach_doc_model(self.doc_model)
 

@@ -232,11 +232,6 @@ def _unit_spans(a: "Analysis", label: np.ndarray, score: np.ndarray, junk: np.nd
 
 # ---------------------------------------------------------------- token steps
 
-def gambling_tokens(flags: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Gambling words: promo-lexicon hits or words scoring promo ≥ 0.5 (not stopwords or numbers)."""
-    return ((flags[:, _LEX] > 0) | (W[:, PROMO] >= 0.5)) & (flags[:, _STOPF] == 0) & (flags[:, _DIGITF] == 0)
-
-
 def _token_runs(model: Any, a: "Analysis", th: dict[str, float], covered_units: set[int], cfg: DecodeConfig,
                 counts: dict[str, int]) -> list[Span]:
     """Inline spans inside units no unit-level span covers: contiguous candidate tokens (same
@@ -527,4 +522,4 @@ _STEP_ORDER.update({s.name: i for i, s in enumerate(STEPS)})
 DEFAULT_CONFIG = DecodeConfig()
 
 __all__ = ["DecodeConfig", "DecodeResult", "Step", "STEPS", "STEP_NAMES", "RULES", "decode", "add_counts",
-           "complete_phrase", "attach_whitespace", "merge_touching", "gambling_tokens"]
+           "complete_phrase", "attach_whitespace", "merge_touching"]

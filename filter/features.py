@@ -203,7 +203,7 @@ DENSE_NAMES = (
     "whole_block", "log_units_in_block", "pos_in_block", "block_pos", "from_end", "from_start",
     "first_block", "last_block", "topicality", "title_sim", "dup_title", "dup_count", "editor_code",
     "flattened", "rel_len", "tok_promo_max", "tok_promo_mean", "tok_boiler_max", "tok_boiler_mean",
-    "tok_promo_n", "doc_gamble_other", "doc_gamble_units_other", "earlier_copy", "next_sim", "prev_sim",
+    "tok_promo_n", "doc_gambling_news", "doc_promo", "earlier_copy", "next_sim", "prev_sim",
     "head_copy", "reader_words",
 )
 # columns of the token flag matrix averaged per unit: (dense column, flag column)

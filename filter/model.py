@@ -11,11 +11,12 @@ fitted parts as plain arrays, identical probabilities):
    topicality and word-score aggregates (``dense_features``).
 3. Context model (stage 2, stacked sequential learning) — gradient boosting over the stage-1
    *out-of-fold* probabilities of the unit and its neighbours, the neighbours' promo word
-   scores, and the dense features (incl. how much the rest of the document is about
-   gambling, similarity to the neighbouring units, an earlier copy near the top).
+   scores, and the dense features (incl. the document model's verdict on the page —
+   p(journalism about gambling), p(promotion) — similarity to the neighbouring units, an
+   earlier copy near the top).
 4. Token model — gradient boosting over word scores in a ±3 window, token shape, the unit's
-   stage-1 probabilities, the distance from the last furniture marker, how much the rest of
-   the document is about gambling and in how many other units the word recurs: finds
+   stage-1 probabilities, the distance from the last furniture marker, the page verdict
+   and in how many other units the word recurs: finds
    promotion inserted *inside* a content sentence and furniture glued into flattened text.
 
 Features are computed for a whole batch at once (``Stack``); ``analyze_many`` runs the
@@ -36,7 +37,6 @@ from filter.features import (
 )
 from filter.decode import BOILER, PROMO, DecodeConfig, add_counts
 from filter.decode import decode as decode_steps
-from filter.decode import gambling_tokens as _gambling_tokens
 from filter.normalize import deleet, normalize
 from filter.runtime import Linear, ModelError, as_linear, as_scaler, as_trees, hash_unsigned, hashed_columns
 from filter.spans import Span
@@ -347,29 +347,9 @@ def _doc_promo_max(P1: np.ndarray, st: Stack) -> np.ndarray:
 
 
 _PROMO_MAX, _PROMO_N = DENSE_NAMES.index("tok_promo_max"), DENSE_NAMES.index("tok_promo_n")
-_GAMBLE_COLS = [DENSE_NAMES.index("doc_gamble_other"), DENSE_NAMES.index("doc_gamble_units_other")]
+_DOC_COLS = [DENSE_NAMES.index("doc_gambling_news"), DENSE_NAMES.index("doc_promo")]
 _HEAD_COPY = DENSE_NAMES.index("head_copy")
 DOC_GAMBLING_NEWS, DOC_PROMO = 1, 2   # columns of filter.doc.CLASSES ("ordinary", "gambling_news", "promo")
-
-
-def gamble_context(st: Stack, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per unit: how much the *rest* of its document is about gambling, as the share of the
-    other units' words that are gambling words (promo lexicon, or scoring promo >= 0.5) and
-    the share of the other units holding one. A gambling sentence in a story about gambling
-    is news; the same sentence in a story about a ministerial visit is injected."""
-    n = len(st.unit_doc)
-    ok = st.tok_unit >= 0
-    u = st.tok_unit[ok]
-    gu = np.bincount(u, weights=_gambling_tokens(st.tok_flags[ok], W[ok]), minlength=n)
-    nu = np.bincount(u, minlength=n).astype(np.float64)
-    nd = len(st.unit_off) - 1
-    doc = st.unit_doc
-    gd = np.bincount(doc, weights=gu, minlength=nd)[doc]
-    td = np.bincount(doc, weights=nu, minlength=nd)[doc]
-    has = (gu > 0).astype(np.float64)
-    hd = np.bincount(doc, weights=has, minlength=nd)[doc]
-    units = np.diff(st.unit_off)[doc]
-    return ((gd - gu) / np.maximum(td - nu, 1)).astype(np.float32), ((hd - has) / np.maximum(units - 1, 1)).astype(np.float32)
 
 
 def token_repeats(st: Stack, idx: np.ndarray) -> np.ndarray:
@@ -410,9 +390,10 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack, doc_proba: np.n
     (n_units × len(DENSE_NAMES)); ``W`` are the word scores of every token of the batch.
 
     ``doc_proba`` (n_docs × 3, ``filter.doc.CLASSES`` order): the document model's verdict,
-    which then fills the two document-topic columns (p(gambling_news), p(promo) of the unit's
-    document) instead of the keyword shares of ``gamble_context`` (models trained before the
-    document stage)."""
+    which fills the two document-topic columns (p(gambling_news), p(promo) of the unit's
+    document); without it they are zero (a model trained without the document stage). This
+    learned verdict replaced the keyword shares of the other units (issue 16, point 3).
+    """
     n = len(st.unit_doc)
     X = np.zeros((n, len(DENSE_NAMES)), dtype=np.float32)
     if n == 0:
@@ -505,11 +486,9 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack, doc_proba: np.n
         X[:, j] = mx
         X[:, j + 1] = mean(P[:, col])
     X[:, 32] = mean((P[:, PROMO] > 0.5).astype(np.float32))
-    if doc_proba is None:
-        X[:, 33], X[:, 34] = gamble_context(st, W)
-    else:
-        X[:, 33] = doc_proba[doc, DOC_GAMBLING_NEWS]
-        X[:, 34] = doc_proba[doc, DOC_PROMO]
+    if doc_proba is not None:   # else zero: a model trained without the document stage
+        X[:, _DOC_COLS[0]] = doc_proba[doc, DOC_GAMBLING_NEWS]
+        X[:, _DOC_COLS[1]] = doc_proba[doc, DOC_PROMO]
     return X
 
 
@@ -579,9 +558,9 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     """Token-model input for tokens ``idx`` of a batch: distance from the last furniture marker
     and the share of capitalised words since it, ±3 word scores, shapes of ±1, the unit's
     stage-1 probabilities, whether it spans its block, the document's max promo, the unit's
-    two document columns (how much the rest of the document is about gambling, or the page
-    verdict for a model trained on it; from the unit's row of ``dense``, the batch's
-    ``dense_features``), and in how many other units the word recurs."""
+    two document columns (the page verdict, zero for a model trained without it; from the
+    unit's row of ``dense``, the batch's ``dense_features``), and in how many other units the
+    word recurs."""
     m, nf = len(idx), st.tok_flags.shape[1]
     nw = 2 * WINDOW + 1
     out = np.empty((m, 2 + 2 * nw + 3 * nf + 3 + 1 + 1 + 2 + 1), dtype=np.float32)   # filled block by block
@@ -604,7 +583,7 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     U = np.zeros((len(P1), 6), dtype=np.float32)
     U[:, :3] = P1
     U[:, 3] = st.whole
-    U[:, 4:6] = dense[:, _GAMBLE_COLS]
+    U[:, 4:6] = dense[:, _DOC_COLS]
     Ut = _take_padded(U, unit[None, :])
     out[:, c:c + 4] = Ut[:, :4]
     out[:, c + 4] = _doc_promo_max(P1, st)[doc]
@@ -732,6 +711,11 @@ class FilterModel:
         twin = copy.copy(self)
         twin.__dict__["_doc_model"] = doc_model
         return twin
+
+    @property
+    def paired_doc_model(self) -> Any:
+        """The document model ``attach_doc_model`` paired this copy with (None if unpaired)."""
+        return self.__dict__.get("_doc_model")
 
     def _doc_proba(self, texts: Sequence[str], doc_proba: np.ndarray | None) -> np.ndarray | None:
         if not self.uses_doc_verdict:

@@ -12,7 +12,7 @@ from filter.training.stacking import fold_of_group, span_doc_group
 
 from test_features import _bare_model
 
-COL_NEWS, COL_PROMO = DENSE_NAMES.index("doc_gamble_other"), DENSE_NAMES.index("doc_gamble_units_other")
+COL_NEWS, COL_PROMO = DENSE_NAMES.index("doc_gambling_news"), DENSE_NAMES.index("doc_promo")
 
 
 def test_doc_proba_fills_the_document_columns_per_document():
@@ -27,8 +27,9 @@ def test_doc_proba_fills_the_document_columns_per_document():
     for u, d in enumerate(st.unit_doc):
         assert X[u, COL_NEWS] == pytest.approx(proba[d, DOC_GAMBLING_NEWS])
         assert X[u, COL_PROMO] == pytest.approx(proba[d, DOC_PROMO])
-    # every other column is the same as without the verdict
+    # every other column is the same as without the verdict, and without it these two are zero
     X0 = dense_features(bs, W, st)
+    assert not X0[:, [COL_NEWS, COL_PROMO]].any()
     rest = [j for j in range(X.shape[1]) if j not in (COL_NEWS, COL_PROMO)]
     np.testing.assert_array_equal(X[:, rest], X0[:, rest])
 
@@ -99,21 +100,16 @@ def test_span_doc_groups_of_tweets_and_readmes_match_the_document_examples():
 
 @pytest.fixture(scope="module")
 def verdict_cleaner():
-    """The bundled span model as if trained on the verdict (its two document columns then carry
-    the page verdict): enough to check the plumbing end to end, not its quality."""
-    import copy
-
+    """The bundled cleaner: its span model was trained on the page verdict (docs/RESULTS.md, D3)."""
     from filter.cleaner import Cleaner
 
-    base = Cleaner.load()
-    model = copy.copy(base.model)
-    model.doc_features_ = True
-    return base, Cleaner(model, base.policy, base.doc_model)
+    c = Cleaner.load()
+    return c, c
 
 
 def test_a_verdict_model_cleans_the_same_alone_in_a_batch_and_in_workers(verdict_cleaner):
-    base, c = verdict_cleaner
-    assert not base.model.uses_doc_verdict          # the shared bundled model was not changed
+    _, c = verdict_cleaner
+    assert c.model.uses_doc_verdict
     texts = ["Polisi menggerebek judi online di Medan. Pelaku ditahan.\nBaca juga: Harga cabai naik",
              "Daftar sekarang di Hoki88, bonus new member 100%!\nSitus slot gacor hari ini.",
              "", "\u200b", ("Berita hari ini tentang pertanian dan panen padi. " * 1400)]
@@ -123,11 +119,13 @@ def test_a_verdict_model_cleans_the_same_alone_in_a_batch_and_in_workers(verdict
 
 
 def test_a_verdict_model_without_a_document_model_is_refused(verdict_cleaner):
-    from filter.cleaner import Cleaner
+    from filter.artifact import load_model
+    from filter.cleaner import DEFAULT_MODEL, Cleaner
 
     _, c = verdict_cleaner
+    assert Cleaner(c.model, c.policy).doc_model is c.doc_model   # a paired model keeps its document model
     with pytest.raises(ModelError, match="no document model"):
-        Cleaner(c.model, c.policy, None)
+        Cleaner(load_model(DEFAULT_MODEL), c.policy, None)
 
     class _Other:
         classes = ("promo", "ordinary", "gambling_news")
@@ -154,3 +152,18 @@ def test_fit_model_wants_the_verdicts_and_the_document_model_together():
 
     with pytest.raises(ValueError, match="together"):
         fit_model([], [], doc_proba=np.zeros((0, 3)))
+
+
+@pytest.mark.parametrize("suffix", [".joblib", ".npz"])
+def test_a_span_model_from_before_the_document_stage_is_refused_on_load(tmp_path, suffix):
+    """Its document-topic columns were keyword shares, which this filter no longer computes."""
+    from filter.artifact import load_model, save_model
+
+    path = tmp_path / "m.joblib"
+    save_model(FilterModel(), path, {})   # never fitted: no doc_features_, like a pre-stage model
+    with pytest.raises(ModelError, match="before the document stage"):
+        load_model(path.with_suffix(suffix))
+    m = FilterModel()
+    m.doc_features_ = False
+    save_model(m, path, {})
+    assert not load_model(path.with_suffix(suffix)).uses_doc_verdict

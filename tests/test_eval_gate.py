@@ -7,9 +7,9 @@ where it does better than the target:
   (3/5 for the previous model after the seed-only decode rules were removed, issue 15;
   docs/ALGORITHM.md). The seeds are the user's examples, not a training signal: the floor
   reports the model honestly;
-- dev overall: junk F1 >= 0.93 and content retention >= 0.997 (issue 16 targets; measured 0.936 /
-  0.9978);
-- dev-H (news about gambling): retention >= 0.995 (issue 16 target; measured 0.9965);
+- dev overall: junk F1 >= 0.93 and content retention >= 0.997 (issue 16 targets; measured 0.943 /
+  0.9984);
+- dev-H (news about gambling): retention >= 0.995 (issue 16 target; measured 0.9985);
 - dev-T (transplanted promo): promo span recall >= 0.90;
 - dev_web (real open-web pages, issue 16) by category: floors just below what the model
   measures (far below the issue's targets; the page-level verdict is the document model's).
@@ -69,15 +69,15 @@ def test_seeds_perfect_floor(seeds_report):
 
 
 def test_dev_junk_f1(dev_report):
-    assert dev_report.overall.junk_f1 >= 0.93, _why(dev_report)   # measured 0.936; issue 16 target 0.93
+    assert dev_report.overall.junk_f1 >= 0.93, _why(dev_report)   # measured 0.943; issue 16 target 0.93
 
 
 def test_dev_retention(dev_report):
-    assert dev_report.overall.retention >= 0.997, _why(dev_report)   # measured 0.9978; issue 16 target 0.997
+    assert dev_report.overall.retention >= 0.997, _why(dev_report)   # measured 0.9984; issue 16 target 0.997
 
 
 def test_dev_h_retention(dev_report):
-    # measured 0.9965 (0.9986 before the open-web retrain); issue 16 target 0.995
+    # measured 0.9985 (0.9965 before the page verdict became a span feature); issue 16 target 0.995
     assert dev_report.group("dev-H").retention >= 0.995, _why(dev_report, "dev-H")
 
 
@@ -95,8 +95,8 @@ def test_beats_keyword_baseline(dev_report, dev):
 
 # ---- dev_web (issue 16): real open-web pages by category (web-P whole promotion pages, web-I
 # pages with promotion slipped in, web-H journalism about gambling, web-B small-site pages).
-# Floors just below what Cleaner.load() measures (the retrained span model with the document
-# model's page verdict; README 'Results'); the issue's targets
+# Floors just below what Cleaner.load() measures (the span model trained on the document
+# model's page verdict, run with it; README 'Results'); the issue's targets
 # (junk F1 >= 0.90, retention >= 0.995, promo span recall >= 0.90, web-P >= 95% promo tokens,
 # web-H retention >= 0.997) are not met.
 
@@ -113,23 +113,25 @@ def dev_web_report(cleaner, shared_dir) -> EvalReport:
 
 def test_dev_web_overall(dev_web_report):
     m = dev_web_report.overall
-    assert m.junk_f1 >= 0.77, _why(dev_web_report)              # measured 0.791 (0.531 before issue 16)
-    assert m.retention >= 0.945, _why(dev_web_report)           # measured 0.955
-    assert m.promo_span_recall >= 0.52, _why(dev_web_report)    # measured 0.560
+    assert m.junk_f1 >= 0.77, _why(dev_web_report)              # measured 0.779 (0.791 before the verdict feature, 0.531 before issue 16)
+    assert m.retention >= 0.94, _why(dev_web_report)            # measured 0.9445 (0.955 before the verdict feature: web-I)
+    assert m.promo_span_recall >= 0.57, _why(dev_web_report)    # measured 0.600
 
 
 def test_dev_web_promotion_pages(dev_web_report):
-    assert dev_web_report.group("web-P").promo_recall >= 0.70, _why(dev_web_report, "web-P")   # measured 0.739
+    assert dev_web_report.group("web-P").promo_recall >= 0.70, _why(dev_web_report, "web-P")   # measured 0.723 (0.739 before the verdict feature)
 
 
 def test_dev_web_gambling_journalism_retention(dev_web_report):
-    assert dev_web_report.group("web-H").retention >= 0.975, _why(dev_web_report, "web-H")   # measured 0.981
+    assert dev_web_report.group("web-H").retention >= 0.99, _why(dev_web_report, "web-H")   # measured 0.994 (0.981 before the verdict feature)
 
 
 def test_dev_web_small_sites(dev_web_report):
     m = dev_web_report.group("web-B")
-    assert m.junk_f1 >= 0.67 and m.retention >= 0.99, _why(dev_web_report, "web-B")   # measured 0.689, 0.996
+    assert m.junk_f1 >= 0.75 and m.retention >= 0.99, _why(dev_web_report, "web-B")   # measured 0.772, 0.992
 
 
 def test_dev_web_slipped_in_promotion_retention(dev_web_report):
-    assert dev_web_report.group("web-I").retention >= 0.83, _why(dev_web_report, "web-I")   # measured 0.848
+    # measured 0.788: a regression from 0.848 with the verdict feature (the pages with promotion
+    # slipped in lose more of their own text; docs/RESULTS.md, D3), chosen on validation anyway
+    assert dev_web_report.group("web-I").retention >= 0.78, _why(dev_web_report, "web-I")

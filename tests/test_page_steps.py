@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from filter.cleaner import DEFAULT_MODEL, PAGE_STEPS, Cleaner, Policy, apply_page_steps
@@ -17,7 +18,10 @@ needs_model = pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="no bundled 
 
 _EN = ("The district government held a coordination meeting to discuss rice prices, which have "
        "kept rising all month, the head of the agency told reporters on Monday.\n"
-       "Register now at GACOR88 and claim a 100% deposit bonus today!\n")
+       "Farmers in the region said the harvest was late because of heavy rain in October.\n"
+       "Register now at GACOR88 and claim a 100% deposit bonus today!\n"
+       "Read also: Rice prices climb again in Central Java\n"
+       "The agency will publish its next price report at the end of the month.\n")
 _PROMO = ("Situs slot gacor GACOR88 hari ini gampang menang.\nDaftar sekarang, bonus new member 100%.\n"
           "Deposit pulsa tanpa potongan, withdraw cepat.\n")
 
@@ -27,10 +31,19 @@ def _verdict(label: str, score: float = 0.9) -> DocVerdict:
 
 
 class _EveryOtherPromo:
-    """A document model calling every other page promotion (so promo_page surely runs)."""
+    """A document model calling every other page promotion (so promo_page surely runs); its
+    probabilities are the ones the span stages of the bundled (verdict-trained) model read."""
+
+    classes = CLASSES
 
     def verdicts(self, texts):
-        return [_verdict("promo" if i % 2 else "ordinary") for i in range(len(texts))]
+        return [_verdict("ordinary" if i % 2 else "promo") for i in range(len(texts))]
+
+    def predict_proba(self, texts):
+        return np.array([v.proba for v in self.verdicts(texts)])
+
+    def verdicts_of(self, proba):
+        return [_verdict(CLASSES[int(np.argmax(row))], float(np.max(row))) for row in proba]
 
 
 def _texts() -> list[str]:
@@ -56,14 +69,14 @@ def test_apply_page_steps_switches_order_and_counters():
 
 
 @needs_model
-@pytest.mark.parametrize("doc_model", ["bundled", "stub", None])
+@pytest.mark.parametrize("doc_model", ["bundled", "stub"])   # (the bundled span model needs one)
 def test_ablation_all_on_equals_the_cleaner(doc_model):
     from filter.doc import load_doc_model
     from filter.evaluation.ablation import _decode_all, analyse, page_inputs
 
     if doc_model == "bundled" and not DEFAULT_DOC_MODEL.exists():
         pytest.skip("no bundled document model")
-    doc = {"bundled": lambda: load_doc_model(DEFAULT_DOC_MODEL), "stub": _EveryOtherPromo, None: lambda: None}[doc_model]()
+    doc = {"bundled": lambda: load_doc_model(DEFAULT_DOC_MODEL), "stub": _EveryOtherPromo}[doc_model]()
     cleaner = Cleaner(Cleaner.load().model, Policy(), doc)
     texts = _texts()
     want_counts: dict[str, int] = {}

@@ -126,7 +126,10 @@ def test_pickled_and_array_models_agree():
         pytest.skip("bundled artifacts absent")
     texts = [json.loads(line)["text"] for p in (ROOT / "data" / "samples" / "sample.jsonl", ROOT / "data" / "seeds.jsonl")
              for line in open(p, encoding="utf-8") if line.strip()]
-    a, p = load_model(DEFAULT_MODEL), load_model(JOBLIB)
+    from filter.cleaner import load_default_doc_model
+
+    doc = load_default_doc_model()   # the span model reads the page verdict
+    a, p = (load_model(m).attach_doc_model(doc) for m in (DEFAULT_MODEL, JOBLIB))
     assert a.version == p.version and a.thresholds == p.thresholds
     assert a.predict_spans_many(texts) == p.predict_spans_many(texts)
     # and the pickled model's parts are scikit-learn's: the numpy stand-ins give their numbers

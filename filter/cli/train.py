@@ -28,7 +28,7 @@ def train(
     limit: Optional[int] = typer.Option(None, help="Use only the first N training documents (quick runs)."),
     gold: list[Path] = typer.Option([], help="Gold files to evaluate on after training (metrics go into the card)."),
     ablate: bool = typer.Option(True, help="Measure each decode step (ablation on the validation split and the gold files) and store the table in the card."),
-    doc_verdict: bool = typer.Option(False, help="Give the span stages the document model's verdict as a feature (out-of-fold document models on --corpus; needs the document model). Off by default until a model trained with it is committed (docs/RESULTS.md: D2, D3)."),
+    doc_verdict: bool = typer.Option(True, help="Give the span stages the document model's verdict as a feature (out-of-fold document models on --corpus; needs the document model), as the bundled model was trained (docs/RESULTS.md: D3). --no-doc-verdict trains without it (the two document-topic columns stay zero)."),
 ) -> None:
     """Train the span model on the built dataset and write a verified artifact + model card."""
     from filter.artifact import save_model
