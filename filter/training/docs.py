@@ -43,8 +43,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from filter.doc import (CLASSES, N_DENSE, WORD_FEATURES, DocModel, FeatureSpec, dense_features, doc_tokens,
-                        hashed_features, line_shares)
+from filter.doc import (CLASSES, PROMO_LEXICON, WORD_FEATURES, DocModel, FeatureSpec, dense_features, doc_tokens,
+                        hashed_features, lexicon_features, line_shares, read_lexicon)
 
 __all__ = ["DocExample", "DocFitReport", "load_doc_examples", "fit_doc_model",
            "host_split", "news_about_gambling", "evaluate_doc_model", "gold_doc_label", "per_class_metrics",
@@ -313,13 +313,14 @@ def _matrix(texts: Sequence[str], n_hash: int, max_chars: int, spec: FeatureSpec
     import scipy.sparse as sp
 
     indptr, indices, data = [0], [], []
-    dense = np.zeros((len(texts), N_DENSE))
+    dense = np.zeros((len(texts), spec.n_dense))
     for i, t in enumerate(texts):
         cols, vals = hashed_features(doc_tokens(t, max_chars), n_hash, spec)
         indices.append(cols)
         data.append(vals)
         indptr.append(indptr[-1] + len(cols))
-        dense[i] = dense_features(t, max_chars)
+        dense[i] = dense_features(t, max_chars) if not spec.lexicon else np.concatenate(
+            [dense_features(t, max_chars), lexicon_features(t, spec.lexicon, max_chars)])
     x = sp.csr_matrix((np.concatenate(data), np.concatenate(indices), np.array(indptr)),
                       shape=(len(texts), n_hash + spec.char_hash))
     return sp.hstack([x, sp.csr_matrix(dense)], format="csr")
@@ -520,9 +521,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="columns of the hashed character n-gram block (0: words only)")
     ap.add_argument("--char-weight", type=float, default=DEFAULT_FEATURES.char_weight,
                     help="scale of the L2-normalised character n-gram block")
+    ap.add_argument("--lexicon", nargs="?", type=Path, const=PROMO_LEXICON, default=None,
+                    help="add the promo-lexicon shares (filter.doc.LEXICON_FEATURES) from this term "
+                         f"list (default when given without a path: {PROMO_LEXICON.relative_to(PROMO_LEXICON.parents[2])})")
     args = ap.parse_args(argv)
     examples = load_doc_examples(args.corpus, args.data, seed=args.seed)
-    features = FeatureSpec(char_hash=args.char_hash, char_weight=args.char_weight)
+    features = FeatureSpec(char_hash=args.char_hash, char_weight=args.char_weight,
+                           lexicon=read_lexicon(args.lexicon) if args.lexicon else ())
     model, report = fit_doc_model(examples, c=args.c, seed=args.seed, stack=args.stack, features=features)
     model.save(args.out)
     print(json.dumps(report.to_dict()["validation"]["all"], indent=1))
