@@ -419,6 +419,22 @@ def choose_promo_threshold(p_promo: np.ndarray, is_promo: np.ndarray, min_precis
 # gambling_news recall 0.950 → 0.967) but is not the bundled model: it doubles the inference
 # time (≈ 1 → 2 ms per 2 KB page) and on dev_web (reported after the choice, not used for it)
 # its page verdicts were worse: accuracy 0.849 → 0.792, promo P/R 0.909/0.667 → 0.750/0.600.
+#
+# The promo-lexicon shares (``--lexicon``: share of words covered by a term of
+# data/lexicons/promo_terms.txt, share of lines holding one) on the same validation (2,040
+# documents, 121 promotion): promo P/R 0.977/0.702 → 0.981/0.868 at threshold 0.65 → 0.50 (web
+# pages 33/36 → 35/36, SERP snippets 0.507 → 0.776, READMEs 18/18 both), but gambling_news recall
+# 0.953 → 0.943 (two web pages and a tweet more read as ordinary, none as promotion), +0.1-0.2
+# ms per page; on dev_web (reported after the choice) promo 10/15 found by both, P 10/11 both,
+# gambling_news recall 15/16 → 14/16. Not the default. Tried on validation and not kept (one fit,
+# temperature held at the bundled 0.948): C 10 or 100 (promo recall 0.686 / 0.694 vs 0.694 at
+# C 30); source weights alone (SERP promo ×3, web promo ×2: 0.702 / 0.669); a share of lines
+# opening with an imperative call to action, the number of distinct brand-shaped words, the top
+# brand-shaped word's share (each alone: no gain); the lexicon shares split by the lexicon's five
+# sections (promo recall 0.860-0.909, gambling_news 0.940-0.947); more weight on the
+# gambling-news sources, with or without the distinct-brand count (gambling_news recall back to
+# 0.947-0.950 at best, promo recall 0.860-0.901): none reaches the bundled 0.953 (a refit of the
+# bundled configuration scores 0.950).
 DEFAULT_FEATURES = WORD_FEATURES
 
 
