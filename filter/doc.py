@@ -6,7 +6,11 @@ mixes letters and digits is replaced by a ``<brand>`` placeholder (so "daftar <b
 generalises to unseen brands), optionally (``FeatureSpec``, named in the model's metadata) a
 second block of hashed character 3-5-grams inside each word, so an unseen brand ("bktoto",
 "melatipoker99") shares pieces with known gambling vocabulary, and a few shape shares per line
-(lines holding a brand-shaped word, lines with a link, lines ending like a sentence, capitals).
+(lines holding a brand-shaped word, lines with a link, lines ending like a sentence, capitals),
+and optionally (``FeatureSpec.lexicon``) two promo-lexicon shares: of the words covered by a
+promotion term (``data/lexicons/promo_terms.txt``: "bonus new member", "deposit pulsa", "wd",
+"rtp live", …) and of the lines holding one, which carry over to pages whose brand names and
+wording the model has never seen.
 Values are ``log1p`` counts, each block L2-normalised, so a long page and a short one with the
 same mix of words look alike and one injected paragraph in a long article moves the page little. A linear model (coefficients
 fitted by ``filter.training.docs`` with scikit-learn, stored here as plain arrays) gives
@@ -26,7 +30,7 @@ import os
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
@@ -40,10 +44,12 @@ if TYPE_CHECKING:
 
 __all__ = ["CLASSES", "DocModel", "DocVerdict", "DocModelError", "doc_tokens", "load_doc_model",
            "DEFAULT_DOC_MODEL", "N_DENSE", "promo_page_spans", "FeatureSpec",
-           "line_shares", "LINE_FEATURES"]
+           "line_shares", "LINE_FEATURES", "LEXICON_FEATURES", "lexicon_features", "read_lexicon",
+           "PROMO_LEXICON"]
 
 CLASSES = ("ordinary", "gambling_news", "promo")
 DEFAULT_DOC_MODEL = Path(__file__).resolve().parent.parent / "models" / "filter-doc.npz"
+PROMO_LEXICON = Path(__file__).resolve().parent.parent / "data" / "lexicons" / "promo_terms.txt"
 
 _TOKEN = re.compile(r"\w+")
 _HAS_DIGIT = re.compile(r"\d")
@@ -172,6 +178,10 @@ class FeatureSpec:
     L2-normalised on its own and scaled by ``char_weight``, next to the L2-normalised word block.
     ``split_brands`` adds the letter and digit runs of a letter+digit token as unigrams
     ("melatipoker99" → "melatipoker", "99").
+    ``lexicon`` (normalised promotion terms, words joined by one space; ``read_lexicon``) adds
+    the dense columns ``LEXICON_FEATURES`` after the shape shares (``lexicon_features``). The
+    terms are stored in the model's ``.npz`` (under its checksum), not read from disk at
+    inference.
     """
 
     char_hash: int = 0
@@ -179,10 +189,19 @@ class FeatureSpec:
     char_hi: int = 5
     char_weight: float = 1.0
     split_brands: bool = False
+    lexicon: tuple[str, ...] = ()
+
+    @property
+    def n_dense(self) -> int:
+        """Dense columns: the shape shares, and the lexicon shares when ``lexicon`` is set."""
+        return N_DENSE + (len(LEXICON_FEATURES) if self.lexicon else 0)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"char_hash": self.char_hash, "char_lo": self.char_lo, "char_hi": self.char_hi,
-                "char_weight": self.char_weight, "split_brands": self.split_brands}
+        d = {"char_hash": self.char_hash, "char_lo": self.char_lo, "char_hi": self.char_hi,
+             "char_weight": self.char_weight, "split_brands": self.split_brands}
+        if self.lexicon:   # the terms themselves are in the .npz (see ``DocModel.save``)
+            d["lexicon_terms"] = len(self.lexicon)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> "FeatureSpec":
@@ -193,6 +212,71 @@ class FeatureSpec:
 
 
 WORD_FEATURES = FeatureSpec()
+LEXICON_FEATURES = ("lex_token_share", "lex_line_share")
+
+
+def read_lexicon(path: str | os.PathLike = PROMO_LEXICON) -> tuple[str, ...]:
+    """The terms of a lexicon file (one per line, ``#`` comments), normalised and tokenised as
+    the document model reads text, words joined by one space; sorted, duplicates dropped."""
+    terms = set()
+    for ln in Path(path).read_text(encoding="utf-8").splitlines():
+        toks = _TOKEN.findall(normalize(ln.split("#", 1)[0]))
+        if toks:
+            terms.add(" ".join(toks))
+    return tuple(sorted(terms))
+
+
+_MATCHERS: dict[tuple[str, ...], dict[str, list[tuple[str, ...]]]] = {}
+
+
+def _matcher(lexicon: tuple[str, ...]) -> dict[str, list[tuple[str, ...]]]:
+    """First word → the terms starting with it, longest first (built once per lexicon)."""
+    m = _MATCHERS.get(lexicon)
+    if m is None:
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for term in lexicon:
+            toks = tuple(term.split(" "))
+            by_first.setdefault(toks[0], []).append(toks)
+        for v in by_first.values():
+            v.sort(key=len, reverse=True)
+        m = _MATCHERS[lexicon] = by_first
+    return m
+
+
+def lexicon_features(text: str, lexicon: tuple[str, ...], max_chars: int = 20000,
+                     normalized: str | None = None) -> np.ndarray:
+    """``LEXICON_FEATURES`` of a text: the share of its words covered by a lexicon term (longest
+    match first, left to right, within a line) and the share of its non-empty lines holding at
+    least one term. Words are those of ``doc_tokens``, line by line; ``normalized`` is
+    ``normalize(text[:max_chars])`` when the caller has it already."""
+    if normalized is None:
+        normalized = normalize(text[:max_chars])
+    return _lexicon_shares([t for ln in normalized.split("\n") if (t := _TOKEN.findall(ln))], lexicon)
+
+
+def _lexicon_shares(lines: Sequence[Sequence[str]], lexicon: tuple[str, ...]) -> np.ndarray:
+    out = np.zeros(len(LEXICON_FEATURES))
+    if not lines:
+        return out
+    by_first = _matcher(lexicon)
+    flat = [t for ln in lines for t in ln]
+    line_of = np.repeat(np.arange(len(lines)), [len(ln) for ln in lines]).tolist()
+    covered, hit, nxt = 0, set(), 0
+    for i in [i for i, t in enumerate(flat) if t in by_first]:   # candidate starts only
+        if i < nxt:
+            continue
+        for term in by_first[flat[i]]:
+            j = i + len(term)
+            if j <= len(flat) and line_of[j - 1] == line_of[i] and tuple(flat[i:j]) == term:
+                covered += len(term)
+                hit.add(line_of[i])
+                nxt = j
+                break
+    out[0] = covered / len(flat)
+    out[1] = len(hit) / len(lines)
+    return out
+
+
 _CHAR_SALT = 0x5BD1E995
 _CHAR_CACHE: dict[tuple[str, int, int], np.ndarray] = {}
 _DIGIT_RUNS = re.compile(r"\d+|[^\W\d_]+")
@@ -321,17 +405,24 @@ class DocModel:
     def __post_init__(self) -> None:
         self.coef = np.ascontiguousarray(self.coef, dtype=np.float32)
         self.intercept = np.asarray(self.intercept, dtype=np.float64)
-        if self.coef.shape != (self.n_sparse + N_DENSE, len(self.classes)):
+        if self.coef.shape != (self.n_sparse + self.features.n_dense, len(self.classes)):
             raise DocModelError(f"doc model coefficients have shape {self.coef.shape}, expected "
-                                f"({self.n_sparse + N_DENSE}, {len(self.classes)})")
+                                f"({self.n_sparse + self.features.n_dense}, {len(self.classes)})")
 
     # ------------------------------------------------------------------ inference
-    def _logits(self, token_lists: Iterable[Sequence[str]], texts: Iterable[str]) -> np.ndarray:
+    def _logits(self, token_lists: Iterable[Sequence[str]], texts: Iterable[str],
+                lex_rows: Iterable[np.ndarray] | None = None) -> np.ndarray:
         rows = []
+        lex_iter = iter(lex_rows) if lex_rows is not None else None
         for toks, text in zip(token_lists, texts):
             cols, vals = hashed_features(toks, self.n_hash, self.features)
             z = vals.astype(np.float32) @ self.coef[cols] if len(cols) else np.zeros(len(self.classes), np.float32)
-            z = z.astype(np.float64) + dense_features(text, self.max_chars) @ self.coef[self.n_sparse:]
+            dense = dense_features(text, self.max_chars)
+            if self.features.lexicon:
+                lex = next(lex_iter) if lex_iter is not None else lexicon_features(
+                    text, self.features.lexicon, self.max_chars)
+                dense = np.concatenate([dense, lex])
+            z = z.astype(np.float64) + dense @ self.coef[self.n_sparse:]
             z = z + self.intercept
             if self.stack_coef is not None:
                 f = line_shares(text, self.coef, self.intercept, self.n_hash, self.classes.index("promo"),
@@ -343,7 +434,13 @@ class DocModel:
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
         """Uncalibrated per-class logits, shape ``(len(texts), len(classes))``."""
         texts = list(texts)
-        return self._logits((doc_tokens(t, self.max_chars) for t in texts), texts)
+        if not self.features.lexicon:
+            return self._logits((doc_tokens(t, self.max_chars) for t in texts), texts)
+        # the lexicon shares need the lines: normalise once, tokenise line by line
+        lines = [[t for ln in normalize(text[:self.max_chars]).split("\n") if (t := _TOKEN.findall(ln))]
+                 for text in texts]
+        return self._logits(([t for ln in doc for t in ln] for doc in lines), texts,
+                            (_lexicon_shares(doc, self.features.lexicon) for doc in lines))
 
     def _softmax(self, z: np.ndarray) -> np.ndarray:
         z = z / self.temperature
@@ -389,10 +486,12 @@ class DocModel:
         with open(tmp, "wb") as fh:
             stack = {} if self.stack_coef is None else {"stack_coef": self.stack_coef,
                                                          "stack_intercept": self.stack_intercept}
-            np.savez_compressed(fh, coef=self.coef, intercept=self.intercept, **stack)
+            lex = {"lexicon": np.array(self.features.lexicon, dtype=str)} if self.features.lexicon else {}
+            np.savez_compressed(fh, coef=self.coef, intercept=self.intercept, **stack, **lex)
         os.replace(tmp, path)
         meta = {"version": self.version, "classes": list(self.classes), "n_hash": self.n_hash,
-                "dense": list(_DENSE_NAMES), "line_features": list(LINE_FEATURES), "temperature": self.temperature,
+                "dense": list(_DENSE_NAMES) + (list(LEXICON_FEATURES) if self.features.lexicon else []),
+                "line_features": list(LINE_FEATURES), "temperature": self.temperature,
                 "promo_threshold": self.promo_threshold, "max_chars": self.max_chars,
                 **({"features": self.features.to_dict()} if self.features != WORD_FEATURES else {}), **self.meta,
                 "artifact": {"file": path.name, "bytes": path.stat().st_size, "sha256": _sha256(path)}}
@@ -424,12 +523,17 @@ def load_doc_model(path: str | os.PathLike = DEFAULT_DOC_MODEL) -> DocModel:
             coef, intercept = data["coef"], data["intercept"]
             stack_coef = data["stack_coef"] if "stack_coef" in data.files else None
             stack_intercept = data["stack_intercept"] if "stack_intercept" in data.files else None
+            lexicon = tuple(str(t) for t in data["lexicon"].tolist()) if "lexicon" in data.files else ()
+        features = FeatureSpec.from_dict(meta.get("features"))
+        if lexicon:
+            features = replace(features, lexicon=lexicon)
+        elif int((meta.get("features") or {}).get("lexicon_terms", 0)):
+            raise KeyError("lexicon")
         return DocModel(coef=coef, intercept=intercept, n_hash=int(meta["n_hash"]),
                         temperature=float(meta["temperature"]), promo_threshold=float(meta["promo_threshold"]),
                         max_chars=int(meta["max_chars"]), classes=tuple(meta["classes"]),
                         version=str(meta.get("version", "")), meta={k: v for k, v in meta.items() if k not in known},
-                        stack_coef=stack_coef, stack_intercept=stack_intercept,
-                        features=FeatureSpec.from_dict(meta.get("features")))
+                        stack_coef=stack_coef, stack_intercept=stack_intercept, features=features)
     except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as exc:
         raise DocModelError(f"document model {path} is unreadable: {type(exc).__name__}: {exc}") from exc
 

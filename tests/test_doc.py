@@ -492,3 +492,36 @@ def test_fast_shape_features_equal_the_per_character_definitions(text):
     lines = [ln for ln in (x.strip() for x in text.split("\n")) if ln]
     if lines:
         assert dense_features(text)[2] == sum(1 for ln in lines if _URLISH.search(ln)) / len(lines)
+
+
+# ----------------------------------------------------------------------------- promo lexicon shares
+
+def test_lexicon_features_cover_longest_terms_and_count_lines():
+    from filter.doc import lexicon_features, read_lexicon
+
+    lex = ("bonus", "bonus new member", "deposit pulsa", "wd")
+    text = "Klaim BONUS new member hari ini\nDeposit pulsa tanpa potongan, langsung WD\nBerita cuaca besok"
+    f = lexicon_features(text, lex)
+    # words: 6 + 6 + 3 = 15; covered: "bonus new member" (3) + "deposit pulsa" (2) + "wd" (1)
+    assert np.allclose(f, [6 / 15, 2 / 3])
+    assert np.allclose(lexicon_features("", lex), [0.0, 0.0])
+    terms = read_lexicon()
+    assert "bonus new member" in terms and len(terms) > 100 and list(terms) == sorted(set(terms))
+
+
+def test_lexicon_model_saves_its_terms_under_the_checksum(tmp_path):
+    from filter.doc import LEXICON_FEATURES, FeatureSpec
+    from filter.training.docs import fit_doc_model
+
+    spec = FeatureSpec(lexicon=("bonus new member", "deposit pulsa", "maxwin", "link alternatif"))
+    model, report = fit_doc_model(_examples(90, 4), n_hash=1 << 12, n_folds=3, features=spec)
+    assert model.coef.shape == ((1 << 12) + N_DENSE + len(LEXICON_FEATURES), 3)
+    assert report.validation["all"]["accuracy"] >= 0.9
+    meta = model.save(tmp_path / "l.npz")
+    assert meta["features"]["lexicon_terms"] == 4 and meta["dense"][-2:] == list(LEXICON_FEATURES)
+    back = load_doc_model(tmp_path / "l.npz")
+    assert back.features == spec
+    texts = [_doc(k, random.Random(7)) for k in CLASSES]
+    assert np.allclose(back.predict_proba(texts), model.predict_proba(texts))
+    toks = [doc_tokens(t) for t in texts]
+    assert np.allclose(back.predict_proba_tokens(toks, texts), model.predict_proba(texts))

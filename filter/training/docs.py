@@ -43,8 +43,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from filter.doc import (CLASSES, N_DENSE, WORD_FEATURES, DocModel, FeatureSpec, dense_features, doc_tokens,
-                        hashed_features, line_shares)
+from filter.doc import (CLASSES, PROMO_LEXICON, WORD_FEATURES, DocModel, FeatureSpec, dense_features, doc_tokens,
+                        hashed_features, lexicon_features, line_shares, read_lexicon)
 
 __all__ = ["DocExample", "DocFitReport", "load_doc_examples", "fit_doc_model",
            "host_split", "news_about_gambling", "evaluate_doc_model", "gold_doc_label", "per_class_metrics",
@@ -313,13 +313,14 @@ def _matrix(texts: Sequence[str], n_hash: int, max_chars: int, spec: FeatureSpec
     import scipy.sparse as sp
 
     indptr, indices, data = [0], [], []
-    dense = np.zeros((len(texts), N_DENSE))
+    dense = np.zeros((len(texts), spec.n_dense))
     for i, t in enumerate(texts):
         cols, vals = hashed_features(doc_tokens(t, max_chars), n_hash, spec)
         indices.append(cols)
         data.append(vals)
         indptr.append(indptr[-1] + len(cols))
-        dense[i] = dense_features(t, max_chars)
+        dense[i] = dense_features(t, max_chars) if not spec.lexicon else np.concatenate(
+            [dense_features(t, max_chars), lexicon_features(t, spec.lexicon, max_chars)])
     x = sp.csr_matrix((np.concatenate(data), np.concatenate(indices), np.array(indptr)),
                       shape=(len(texts), n_hash + spec.char_hash))
     return sp.hstack([x, sp.csr_matrix(dense)], format="csr")
@@ -418,6 +419,22 @@ def choose_promo_threshold(p_promo: np.ndarray, is_promo: np.ndarray, min_precis
 # gambling_news recall 0.950 → 0.967) but is not the bundled model: it doubles the inference
 # time (≈ 1 → 2 ms per 2 KB page) and on dev_web (reported after the choice, not used for it)
 # its page verdicts were worse: accuracy 0.849 → 0.792, promo P/R 0.909/0.667 → 0.750/0.600.
+#
+# The promo-lexicon shares (``--lexicon``: share of words covered by a term of
+# data/lexicons/promo_terms.txt, share of lines holding one) on the same validation (2,040
+# documents, 121 promotion): promo P/R 0.977/0.702 → 0.981/0.868 at threshold 0.65 → 0.50 (web
+# pages 33/36 → 35/36, SERP snippets 0.507 → 0.776, READMEs 18/18 both), but gambling_news recall
+# 0.953 → 0.943 (two web pages and a tweet more read as ordinary, none as promotion), +0.1-0.2
+# ms per page; on dev_web (reported after the choice) promo 10/15 found by both, P 10/11 both,
+# gambling_news recall 15/16 → 14/16. Not the default. Tried on validation and not kept (one fit,
+# temperature held at the bundled 0.948): C 10 or 100 (promo recall 0.686 / 0.694 vs 0.694 at
+# C 30); source weights alone (SERP promo ×3, web promo ×2: 0.702 / 0.669); a share of lines
+# opening with an imperative call to action, the number of distinct brand-shaped words, the top
+# brand-shaped word's share (each alone: no gain); the lexicon shares split by the lexicon's five
+# sections (promo recall 0.860-0.909, gambling_news 0.940-0.947); more weight on the
+# gambling-news sources, with or without the distinct-brand count (gambling_news recall back to
+# 0.947-0.950 at best, promo recall 0.860-0.901): none reaches the bundled 0.953 (a refit of the
+# bundled configuration scores 0.950).
 DEFAULT_FEATURES = WORD_FEATURES
 
 
@@ -520,9 +537,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="columns of the hashed character n-gram block (0: words only)")
     ap.add_argument("--char-weight", type=float, default=DEFAULT_FEATURES.char_weight,
                     help="scale of the L2-normalised character n-gram block")
+    ap.add_argument("--lexicon", nargs="?", type=Path, const=PROMO_LEXICON, default=None,
+                    help="add the promo-lexicon shares (filter.doc.LEXICON_FEATURES) from this term "
+                         f"list (default when given without a path: {PROMO_LEXICON.relative_to(PROMO_LEXICON.parents[2])})")
     args = ap.parse_args(argv)
     examples = load_doc_examples(args.corpus, args.data, seed=args.seed)
-    features = FeatureSpec(char_hash=args.char_hash, char_weight=args.char_weight)
+    features = FeatureSpec(char_hash=args.char_hash, char_weight=args.char_weight,
+                           lexicon=read_lexicon(args.lexicon) if args.lexicon else ())
     model, report = fit_doc_model(examples, c=args.c, seed=args.seed, stack=args.stack, features=features)
     model.save(args.out)
     print(json.dumps(report.to_dict()["validation"]["all"], indent=1))
