@@ -28,22 +28,41 @@ def _label_of(text: str, spans: list[dict], line: str, nth: int = 0) -> str:
 
 
 def test_line_spans_furniture_repeated_headline_and_promo_pages():
-    spans = line_spans(PAGE, ["BerandaBeritaDaerah", "Kabar Desa Sukamaju", "Tinggalkan Komentar"], [], False)
+    spans, ignore = line_spans(PAGE, ["BerandaBeritaDaerah", "Kabar Desa Sukamaju", "Tinggalkan Komentar"], [], False)
+    assert ignore == []
     assert _label_of(PAGE, spans, "BerandaBeritaDaerah") == "boilerplate"
     assert _label_of(PAGE, spans, "Kabar Desa Sukamaju", 0) == "content"       # the headline
     assert _label_of(PAGE, spans, "Kabar Desa Sukamaju", 1) == "boilerplate"   # its later copy
     assert _label_of(PAGE, spans, "Warga Sukamaju bergotong royong membersihkan saluran air.") == "content"
     # listed as often as it occurs: every copy is furniture
-    both = line_spans(PAGE, ["Kabar Desa Sukamaju"] * 2, [], False)
+    both, _ = line_spans(PAGE, ["Kabar Desa Sukamaju"] * 2, [], False)
     assert [_label_of(PAGE, both, "Kabar Desa Sukamaju", i) for i in (0, 1)] == ["boilerplate"] * 2
     # a promotion page is promo throughout except its furniture
-    promo = line_spans(PAGE, ["Tinggalkan Komentar"], [], True)
+    promo, _ = line_spans(PAGE, ["Tinggalkan Komentar"], [], True)
     assert {s["label"] for s in promo if "Komentar" not in PAGE[s["start"]:s["end"]]} == {"promo"}
     assert _label_of(PAGE, promo, "Tinggalkan Komentar") == "boilerplate"
     assert sum(s["label"] == "promo" for s in promo) == 5
     # a planted promo line in an ordinary page
-    planted = line_spans(PAGE, [], ["Kepala desa mengapresiasi semangat warga."], False)
+    planted, _ = line_spans(PAGE, [], ["Kepala desa mengapresiasi semangat warga."], False)
     assert [s["label"] for s in planted] == ["promo"]
+
+
+def test_line_spans_ignore_an_earlier_copy_of_furniture_after_the_content_starts(monkeypatch):
+    """A caption or widget line shown twice and listed once: which copy is furniture the labels
+    do not say, so the earlier one is neither content nor furniture (ignored) — unless it comes
+    before any content line, where it is the headline."""
+    import filter.training.web as web
+
+    monkeypatch.setattr(web, "REPEATED_COPIES_IGNORED", True)
+    page = ("Kabar Desa\nWarga panen padi di sawah desa.\nPetani membawa gabah kering\n"
+            "Harga gabah naik bulan ini.\nPetani membawa gabah kering\nKabar Desa\n")
+    spans, ignore = line_spans(page, ["Petani membawa gabah kering", "Kabar Desa"], [], False)
+    first = page.index("Petani membawa gabah kering")
+    assert ignore == [(first, first + len("Petani membawa gabah kering"))]
+    assert _label_of(page, spans, "Petani membawa gabah kering", 1) == "boilerplate"
+    assert _label_of(page, spans, "Kabar Desa", 0) == "content" and _label_of(page, spans, "Kabar Desa", 1) == "boilerplate"
+    monkeypatch.setattr(web, "REPEATED_COPIES_IGNORED", False)   # off (the bundled build): content
+    assert line_spans(page, ["Petani membawa gabah kering", "Kabar Desa"], [], False) == (spans, [])
 
 
 def test_strip_markdown():
