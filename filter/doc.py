@@ -54,7 +54,8 @@ PROMO_LEXICON = Path(__file__).resolve().parent.parent / "data" / "lexicons" / "
 _TOKEN = re.compile(r"\w+")
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_ALPHA = re.compile(r"[^\W\d_]")
-_URLISH = re.compile(r"https?:|www\.|\.(?:com|net|org|id|xyz|vip|io|me|ly)\b|@", re.IGNORECASE)
+# the look-ahead (every alternative's first character) lets the scan skip other positions fast
+_URLISH = re.compile(r"(?=[hw.@])(?:https?:|www\.|\.(?:com|net|org|id|xyz|vip|io|me|ly)\b|@)", re.IGNORECASE)
 _BRAND = "<brand>"
 _BIGRAM_SALT = 0x9E3779B1
 _DENSE_NAMES = ("brand_line_share", "brand_token_share", "link_line_share", "sentence_line_share",
@@ -120,51 +121,86 @@ def doc_tokens(text: str, max_chars: int = 20000) -> list[str]:
 
 def dense_features(text: str, max_chars: int = 20000) -> np.ndarray:
     """Shape shares over the non-empty lines of the raw text (see ``_DENSE_NAMES``)."""
-    lines = [ln.strip() for ln in text[:max_chars].split("\n")]
+    sample = text[:max_chars]
+    lines = [ln.strip() for ln in sample.split("\n")]
     lines = [ln for ln in lines if ln]
     out = np.zeros(N_DENSE, dtype=np.float64)
     if not lines:
         return out
     n = len(lines)
-    per_line = [_TOKEN.findall(ln) for ln in lines]
-    brands = [sum(map(_is_brand, toks)) for toks in per_line]
-    out[0] = sum(1 for b in brands if b) / n
-    out[1] = sum(brands) / max(1, sum(map(len, per_line)))
-    sample = text[:max_chars]
-    # lines holding a link: one scan of the text, matches mapped to their line (a match holds
-    # no whitespace, so it is the same on the stripped line)
-    starts = [m.start() for m in _URLISH.finditer(sample)]
-    if starts:
-        newlines = np.flatnonzero(np.frombuffer(sample.encode("utf-32-le", "surrogatepass"), np.uint32) == 10)
-        out[2] = len(np.unique(np.searchsorted(newlines, starts))) / n
+    # whole-text passes over a per-character flag array, with words (``_TOKEN`` runs) and link
+    # matches mapped to their line: neither holds whitespace, so each is the same on the
+    # stripped line
+    flags, line_no = _char_flags(sample)
+    words, brand = _brand_words(flags)
+    out[0] = len(np.unique(line_no[words[brand]])) / n
+    out[1] = int(np.count_nonzero(brand)) / max(1, len(words))
+    links = [m.start() for m in _URLISH.finditer(sample)]
+    out[2] = len(np.unique(line_no[links])) / n if links else 0.0
     out[3] = sum(1 for ln in lines if ln[-1] in ".!?\"'”)") / n
-    upper, alpha = _case_counts(sample)
+    upper, alpha = _flag_count(flags, _UPPER), _flag_count(flags, _ALPHA)
     out[4] = upper / max(1, alpha)
     out[5] = sum(1 for ln in lines if len(ln) < 40) / n
     return out
 
 
-_BMP_CASE: np.ndarray | None = None
+# per-character flags: str.isupper, str.isalpha, regex \w (str.isalnum or "_"), regex \d
+# (str.isdecimal), str.isdigit, and [^\W\d_] (a word character, not \d, not "_")
+_UPPER, _ALPHA, _WORD, _DEC, _DIGIT, _LETTER = 1, 2, 4, 8, 16, 32
+_BMP_FLAGS: np.ndarray | None = None
+
+
+def _flags_of(chars: list[str]) -> np.ndarray:
+    """The flags of each character of ``chars`` (one ``str`` method pass per flag)."""
+    has = lambda method: np.fromiter(map(method, chars), bool, len(chars))  # noqa: E731
+    under, dec = has("_".__eq__), has(str.isdecimal)
+    word = has(str.isalnum) | under
+    letter = word & ~dec & ~under
+    return (has(str.isupper) * _UPPER | has(str.isalpha) * _ALPHA | word * _WORD | dec * _DEC
+            | has(str.isdigit) * _DIGIT | letter * _LETTER).astype(np.uint8)
+
+
+def _char_flags(s: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per code point of ``s``: its flags (a table lookup for the Basic Multilingual Plane,
+    built once on first use) and the number of ``\\n`` up to it."""
+    global _BMP_FLAGS
+    if _BMP_FLAGS is None:
+        _BMP_FLAGS = _flags_of([chr(i) for i in range(0x10000)])
+    cp = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bmp = cp < 0x10000
+    if bmp.all():
+        flags = _BMP_FLAGS[cp]
+    else:
+        flags = np.zeros(len(cp), dtype=np.uint8)
+        flags[bmp] = _BMP_FLAGS[cp[bmp]]
+        flags[~bmp] = _flags_of([chr(c) for c in cp[~bmp].tolist()])
+    return flags, np.cumsum(cp == 10)
+
+
+def _flag_count(flags: np.ndarray, bit: int) -> int:
+    return int(np.count_nonzero(flags & bit))
+
+
+def _brand_words(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start offsets of the words (``_TOKEN`` runs) and which of them ``_is_brand``: not all
+    letters, not all digits, holding a ``\\d`` and a ``[^\\W\\d_]`` character."""
+    word = (flags & _WORD) > 0
+    edge = word.copy()
+    edge[1:] &= ~word[:-1]
+    starts = np.flatnonzero(edge)
+    if not len(starts):
+        return starts, np.zeros(0, dtype=bool)
+    # per word, the OR of its characters' flags, the alpha and digit bits flipped ("a character
+    # that is not ..."); the characters after a word up to the next one are masked to zero
+    need = _ALPHA | _DIGIT | _DEC | _LETTER
+    some = np.bitwise_or.reduceat(np.where(word, flags ^ (_ALPHA | _DIGIT), 0).astype(np.uint8), starts)
+    return starts, (some & need) == need
 
 
 def _case_counts(s: str) -> tuple[int, int]:
-    """(characters with ``str.isupper``, characters with ``str.isalpha``) of ``s``: a table
-    lookup per code point of the Basic Multilingual Plane (built once, on first use), the
-    per-character string methods only for the rest."""
-    global _BMP_CASE
-    if _BMP_CASE is None:
-        chars = [chr(i) for i in range(0x10000)]
-        _BMP_CASE = (np.fromiter(map(str.isupper, chars), bool, 0x10000).astype(np.uint8)
-                     | np.fromiter(map(str.isalpha, chars), bool, 0x10000).astype(np.uint8) << 1)
-    cp = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    bmp = cp < 0x10000
-    flags = _BMP_CASE[cp[bmp]]
-    upper, alpha = int(np.count_nonzero(flags & 1)), int(np.count_nonzero(flags & 2))
-    if not bmp.all():
-        rest = [chr(c) for c in cp[~bmp].tolist()]
-        upper += sum(map(str.isupper, rest))
-        alpha += sum(map(str.isalpha, rest))
-    return upper, alpha
+    """(characters with ``str.isupper``, characters with ``str.isalpha``) of ``s``."""
+    flags = _char_flags(s)[0]
+    return _flag_count(flags, _UPPER), _flag_count(flags, _ALPHA)
 
 
 @dataclass(frozen=True)

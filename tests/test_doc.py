@@ -482,16 +482,23 @@ from hypothesis import strategies as st
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
-       | st.text(alphabet="AbC1 .:@\nwWhHtps/comidxyz\u0130\u212a\U0001d400\u00b2", max_size=300))
+       | st.text(alphabet="AbC1 .:@\nwWhHtps/comidxyz\u0130\u212a\U0001d400\u00b2", max_size=300)
+       | st.text(alphabet="ab1_9 \n\u00b2\u0663\u2460\u0301\U0001d7cf\U0001d41a.", max_size=300))
 def test_fast_shape_features_equal_the_per_character_definitions(text):
-    """The document model's case counts (table lookup) and link-line share (one scan) equal
-    the per-character and per-line definitions they replace."""
-    from filter.doc import _URLISH, _case_counts, dense_features
+    """The document model's case counts (table lookup), brand shares (one pass over character
+    flags) and link-line share (one scan) equal the per-character and per-line definitions
+    they replace."""
+    from filter.doc import _TOKEN, _URLISH, _case_counts, _is_brand, dense_features
 
     assert _case_counts(text) == (sum(map(str.isupper, text)), sum(map(str.isalpha, text)))
     lines = [ln for ln in (x.strip() for x in text.split("\n")) if ln]
     if lines:
-        assert dense_features(text)[2] == sum(1 for ln in lines if _URLISH.search(ln)) / len(lines)
+        f = dense_features(text)
+        per_line = [_TOKEN.findall(ln) for ln in lines]
+        brands = [sum(map(_is_brand, toks)) for toks in per_line]
+        assert f[0] == sum(1 for b in brands if b) / len(lines)
+        assert f[1] == sum(brands) / max(1, sum(map(len, per_line)))
+        assert f[2] == sum(1 for ln in lines if _URLISH.search(ln)) / len(lines)
 
 
 # ----------------------------------------------------------------------------- promo lexicon shares
