@@ -306,8 +306,11 @@ SHAPE_FLAGS = ("mixed", "allcaps", "cap", "nonascii", "digit", "comma_after", "p
 def intrinsic_flags(tok: str, norm: str, lexicon: frozenset[str], stopwords: frozenset[str],
                     reader: frozenset[str] = frozenset()) -> tuple:
     """The context-free part of a token's flags (cacheable per token string)."""
-    has_d = any(c.isdigit() for c in tok)
-    has_a = any(c.isalpha() for c in tok)
+    if tok.isalpha():   # most words: no per-character look needed
+        has_d, has_a = False, True
+    else:
+        has_d = any(c.isdigit() for c in tok)
+        has_a = any(c.isalpha() for c in tok)
     return (has_d and has_a, len(tok) > 1 and tok.isupper(), tok[:1].isupper(),
             not tok.isascii() and any(ord(c) > 0x24F for c in tok), has_d and not has_a,
             0, 0, 0, 0, norm in lexicon, norm in stopwords, norm in reader)
