@@ -132,6 +132,7 @@ def test_dev_web_small_sites(dev_web_report):
 
 
 def test_dev_web_slipped_in_promotion_retention(dev_web_report):
-    # measured 0.788: a regression from 0.848 with the verdict feature (the pages with promotion
-    # slipped in lose more of their own text; docs/RESULTS.md, D3), chosen on validation anyway
+    # measured 0.788: lower than E1's 0.848 (the pages with promotion slipped in lose more of their
+    # own text), chosen on validation anyway; a retrain with another seed gives 0.876, so it is
+    # within the seed spread (docs/RESULTS.md, seed variance)
     assert dev_web_report.group("web-I").retention >= 0.78, _why(dev_web_report, "web-I")
