@@ -296,3 +296,13 @@ def test_algorithm_document_is_generated_from_the_code():
     doc = (ROOT / "docs" / "ALGORITHM.md").read_text(encoding="utf-8")
     assert doc == render_algorithm(read_meta(DEFAULT_MODEL))
     assert all(f"`{s.name}`" in doc for s in STEPS) and not set(REMOVED_STEPS) & set(STEP_NAMES)
+
+
+def test_card_states_the_gap_between_held_out_hosts_and_dev_web():
+    from filter.evaluation.card import held_out_gap
+
+    ev = {"validation-web": {"junk_f1": 0.7, "retention": 0.99},
+          "web-H": {"junk_f1": 0.6, "retention": 0.98}, "web-B": {"junk_f1": 0.8, "retention": 0.97}}
+    text = " ".join(held_out_gap(ev))
+    assert "0.700 / 0.9900" in text and "web-H 0.600 / 0.9800" in text and "web-B 0.800 / 0.9700" in text
+    assert held_out_gap({"validation-web": ev["validation-web"]}) == []   # no dev_web rows: nothing to compare
