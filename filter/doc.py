@@ -197,12 +197,6 @@ def _brand_words(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, (some & need) == need
 
 
-def _case_counts(s: str) -> tuple[int, int]:
-    """(characters with ``str.isupper``, characters with ``str.isalpha``) of ``s``."""
-    flags = _char_flags(s)[0]
-    return _flag_count(flags, _UPPER), _flag_count(flags, _ALPHA)
-
-
 @dataclass(frozen=True)
 class FeatureSpec:
     """Optional feature blocks beyond the word unigrams/bigrams (all off: the original model).

@@ -488,9 +488,11 @@ def test_fast_shape_features_equal_the_per_character_definitions(text):
     """The document model's case counts (table lookup), brand shares (one pass over character
     flags) and link-line share (one scan) equal the per-character and per-line definitions
     they replace."""
-    from filter.doc import _TOKEN, _URLISH, _case_counts, _is_brand, dense_features
+    from filter.doc import _ALPHA, _TOKEN, _UPPER, _URLISH, _char_flags, _flag_count, _is_brand, dense_features
 
-    assert _case_counts(text) == (sum(map(str.isupper, text)), sum(map(str.isalpha, text)))
+    flags = _char_flags(text)[0]
+    assert (_flag_count(flags, _UPPER), _flag_count(flags, _ALPHA)) == (sum(map(str.isupper, text)),
+                                                                      sum(map(str.isalpha, text)))
     lines = [ln for ln in (x.strip() for x in text.split("\n")) if ln]
     if lines:
         f = dense_features(text)
