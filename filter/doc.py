@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CLASSES", "DocModel", "DocVerdict", "DocModelError", "doc_tokens", "load_doc_model",
            "DEFAULT_DOC_MODEL", "N_DENSE", "promo_page_spans", "FeatureSpec",
-           "line_shares", "LINE_FEATURES", "LEXICON_FEATURES", "lexicon_features", "read_lexicon",
+           "line_shares", "line_tokens", "LINE_FEATURES", "LEXICON_FEATURES", "lexicon_features", "read_lexicon",
            "PROMO_LEXICON"]
 
 CLASSES = ("ordinary", "gambling_news", "promo")
@@ -273,15 +273,16 @@ def _matcher(lexicon: tuple[str, ...]) -> dict[str, list[tuple[str, ...]]]:
     return m
 
 
-def lexicon_features(text: str, lexicon: tuple[str, ...], max_chars: int = 20000,
-                     normalized: str | None = None) -> np.ndarray:
+def line_tokens(text: str, max_chars: int = 20000) -> list[list[str]]:
+    """The words of ``doc_tokens``, line by line (non-empty lines only)."""
+    return [t for ln in normalize(text[:max_chars]).split("\n") if (t := _TOKEN.findall(ln))]
+
+
+def lexicon_features(text: str, lexicon: tuple[str, ...], max_chars: int = 20000) -> np.ndarray:
     """``LEXICON_FEATURES`` of a text: the share of its words covered by a lexicon term (longest
     match first, left to right, within a line) and the share of its non-empty lines holding at
-    least one term. Words are those of ``doc_tokens``, line by line; ``normalized`` is
-    ``normalize(text[:max_chars])`` when the caller has it already."""
-    if normalized is None:
-        normalized = normalize(text[:max_chars])
-    return _lexicon_shares([t for ln in normalized.split("\n") if (t := _TOKEN.findall(ln))], lexicon)
+    least one term (words of ``line_tokens``)."""
+    return _lexicon_shares(line_tokens(text, max_chars), lexicon)
 
 
 def _lexicon_shares(lines: Sequence[Sequence[str]], lexicon: tuple[str, ...]) -> np.ndarray:
@@ -376,8 +377,7 @@ def line_shares(text: str, coef: np.ndarray, intercept: np.ndarray, n_hash: int,
     Only the word block of ``coef`` is read (a model with character n-grams uses the same
     word-only line scores in training and at inference).
     """
-    lines = [_TOKEN.findall(ln) for ln in normalize(text[:max_chars]).split("\n")]
-    lines = [t for t in lines if len(t) >= _MIN_LINE_TOKENS]
+    lines = [t for t in line_tokens(text, max_chars) if len(t) >= _MIN_LINE_TOKENS]
     if not lines:
         return np.zeros(len(LINE_FEATURES))
     tokens = [t for ln in lines for t in ln]
@@ -467,8 +467,7 @@ class DocModel:
         if not self.features.lexicon:
             return self._logits((doc_tokens(t, self.max_chars) for t in texts), texts)
         # the lexicon shares need the lines: normalise once, tokenise line by line
-        lines = [[t for ln in normalize(text[:self.max_chars]).split("\n") if (t := _TOKEN.findall(ln))]
-                 for text in texts]
+        lines = [line_tokens(text, self.max_chars) for text in texts]
         return self._logits(([t for ln in doc for t in ln] for doc in lines), texts,
                             (_lexicon_shares(doc, self.features.lexicon) for doc in lines))
 

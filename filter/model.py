@@ -37,6 +37,7 @@ from filter.features import (
 )
 from filter.decode import BOILER, PROMO, DecodeConfig, add_counts
 from filter.decode import decode as decode_steps
+from filter.doc import CLASSES as DOC_CLASSES
 from filter.normalize import deleet, normalize
 from filter.runtime import Linear, ModelError, as_linear, as_scaler, as_trees, hash_unsigned, hashed_columns
 from filter.spans import Span
@@ -349,7 +350,7 @@ def _doc_promo_max(P1: np.ndarray, st: Stack) -> np.ndarray:
 _PROMO_MAX, _PROMO_N = DENSE_NAMES.index("tok_promo_max"), DENSE_NAMES.index("tok_promo_n")
 _DOC_COLS = [DENSE_NAMES.index("doc_gambling_news"), DENSE_NAMES.index("doc_promo")]
 _HEAD_COPY = DENSE_NAMES.index("head_copy")
-DOC_GAMBLING_NEWS, DOC_PROMO = 1, 2   # columns of filter.doc.CLASSES ("ordinary", "gambling_news", "promo")
+DOC_GAMBLING_NEWS, DOC_PROMO = DOC_CLASSES.index("gambling_news"), DOC_CLASSES.index("promo")
 
 
 def token_repeats(st: Stack, idx: np.ndarray) -> np.ndarray:
@@ -587,7 +588,7 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     Ut = _take_padded(U, unit[None, :])
     out[:, c:c + 4] = Ut[:, :4]
     out[:, c + 4] = _doc_promo_max(P1, st)[doc]
-    out[:, c + 5:c + 7] = Ut[:, 4:6]   # the unit's document columns: rest-of-document gambling share, or the page verdict
+    out[:, c + 5:c + 7] = Ut[:, 4:6]   # the unit's document columns: the page verdict
     out[:, c + 7] = token_repeats(st, idx)
     return out
 
@@ -722,8 +723,9 @@ class FilterModel:
             return None
         if doc_proba is not None:
             a = np.asarray(doc_proba, dtype=np.float32)
-            if a.shape != (len(texts), 3):
-                raise ValueError(f"doc_proba has shape {a.shape}; expected ({len(texts)}, 3), one row per text")
+            if a.shape != (len(texts), len(DOC_CLASSES)):
+                raise ValueError(f"doc_proba has shape {a.shape}; expected ({len(texts)}, {len(DOC_CLASSES)}), "
+                                 f"one row per text")
             return a
         dm = self.__dict__.get("_doc_model")
         if dm is None:

@@ -6,21 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from filter.model import DENSE_NAMES, DOC_GAMBLING_NEWS, DOC_PROMO, FilterModel, Stack, dense_features
+from filter.model import DENSE_NAMES, DOC_GAMBLING_NEWS, DOC_PROMO, FilterModel, dense_features
 from filter.runtime import ModelError
 from filter.training.stacking import fold_of_group, span_doc_group
 
-from test_features import _bare_model
+from test_features import _bare_stack
 
 COL_NEWS, COL_PROMO = DENSE_NAMES.index("doc_gambling_news"), DENSE_NAMES.index("doc_promo")
 
 
 def test_doc_proba_fills_the_document_columns_per_document():
-    m = _bare_model()
-    texts = ["Polisi menggerebek lokasi judi. Warga lega.\nKapolres memberi keterangan.",
-             "Menteri bertemu warga.\nMain slot di Hoki88 sekarang."]
-    bs = m.bases(texts)
-    st = Stack.of(bs)
+    bs, st = _bare_stack(["Polisi menggerebek lokasi judi. Warga lega.\nKapolres memberi keterangan.",
+                          "Menteri bertemu warga.\nMain slot di Hoki88 sekarang."])
     W = np.full((len(st.tok_doc), 3), 1 / 3, dtype=np.float32)
     proba = np.array([[0.1, 0.8, 0.1], [0.2, 0.1, 0.7]], dtype=np.float32)
     X = dense_features(bs, W, st, proba)

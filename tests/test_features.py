@@ -106,6 +106,14 @@ def _bare_model():
     return m
 
 
+def _bare_stack(texts):
+    """The bare model's bases of ``texts`` and their batch ``Stack``."""
+    from filter.model import Stack
+
+    bs = _bare_model().bases(texts)
+    return bs, Stack.of(bs)
+
+
 def test_spaced_letters_join_into_one_unit_feature():
     from sklearn.utils import murmurhash3_32
 
@@ -162,13 +170,10 @@ def test_batch_features_equal_one_document_at_a_time():
 
 def test_token_repeats_match_a_plain_reference():
     """A word's repeat count counts the *other* units that hold it, within its own document only."""
-    from filter.model import Stack, token_repeats
+    from filter.model import token_repeats
 
-    m = _bare_model()
-    texts = ["Polisi menggerebek lokasi judi. Judi itu ilegal. Warga lega.",
-             "Menteri bertemu warga. Rapat berjalan lancar. Main slot di Hoki88 sekarang."]
-    bs = m.bases(texts)
-    st = Stack.of(bs)
+    bs, st = _bare_stack(["Polisi menggerebek lokasi judi. Judi itu ilegal. Warga lega.",
+                          "Menteri bertemu warga. Rapat berjalan lancar. Main slot di Hoki88 sekarang."])
     norms = [w for b in bs for w in b.tok_norm]
     # "judi" (doc 0) sits in two units: one other unit; "warga" occurs once in each document
     idx = np.arange(len(norms))
