@@ -47,3 +47,24 @@ def test_paragraph_html_makes_each_line_a_paragraph():
 def test_bench_missing_corpus_is_a_clear_error(tmp_path):
     res = CliRunner().invoke(app, ["bench", "--corpus", str(tmp_path / "nope")])
     assert res.exit_code != 0 and "not found" in res.output
+
+
+def test_bench_reports_clean_many_against_the_machines_parallel_ceiling(corpus_dir):
+    res = CliRunner().invoke(app, ["bench", "--corpus", str(corpus_dir), "--docs", "12", "--batch", "4",
+                                   "--jobs", "2", "--rounds", "1", "--skip", "clean,trafilatura,justext"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output.strip().splitlines()[-1])
+    rows = {m["method"]: m for m in out["methods"]}
+    assert set(rows) == {"clean_batch(4)", "clean_many(2)"}
+    ratio = rows["clean_many(2)"]["mb_per_s"] / rows["clean_batch(4)"]["mb_per_s"]
+    assert abs(out["many_vs_batch"] - ratio) < 0.02
+    assert 0 < out["parallel_ceiling"] <= 2.6        # 2 processes cannot do much more than 2x
+    assert "parallel ceiling of 2 processes" in res.output
+
+
+def test_bench_without_clean_many_measures_no_ceiling(corpus_dir):
+    res = CliRunner().invoke(app, ["bench", "--corpus", str(corpus_dir), "--docs", "5", "--batch", "5",
+                                   "--rounds", "1", "--skip", "clean_many,trafilatura,justext"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output.strip().splitlines()[-1])
+    assert out["parallel_ceiling"] is None and out["many_vs_batch"] is None

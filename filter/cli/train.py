@@ -213,6 +213,13 @@ def _bench_methods(cleaner, batch: int, jobs: int, skip: set[str]) -> dict:
     return {k: v for k, v in methods.items() if k.split("(")[0] not in skip}
 
 
+def _many_vs_batch(med: dict[str, float]) -> float | None:
+    """Median ``clean_many`` speed over median ``clean_batch`` speed (None without both)."""
+    many = next((v for k, v in med.items() if k.startswith("clean_many")), None)
+    batch = next((v for k, v in med.items() if k.startswith("clean_batch")), None)
+    return round(batch / many, 2) if many and batch else None
+
+
 def _startup_seconds(model: Optional[Path]) -> float:
     """Wall time of a fresh ``python -c "import filter; Cleaner.load()"``."""
     import subprocess
@@ -256,6 +263,7 @@ def bench(
     htmls = [_paragraph_html(t) for t in texts]
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     from filter.cli.clean import load_cleaner
+    from filter.evaluation.speed import parallel_ceiling, start_pool
 
     t0 = time.perf_counter()
     cleaner = load_cleaner(model)   # a missing or broken model is one error line, before any timing
@@ -264,12 +272,22 @@ def bench(
     methods = _bench_methods(cleaner, batch, jobs, {x.strip() for x in skip.split(",") if x.strip()})
     runs: dict[str, list[float]] = {k: [] for k in methods}
     counts: dict[str, int] = {}
-    for r in range(rounds):
-        for name, fn in methods.items():
-            t0 = time.perf_counter()
-            counts[name] = fn(texts, htmls)
-            runs[name].append(time.perf_counter() - t0)
-            _log(f"round {r + 1}/{rounds} {name}: {mb / runs[name][-1]:.2f} MB/s")
+    # what jobs processes can get on this machine, measured in every round next to clean_many
+    ceiling_pool = start_pool(jobs) if jobs > 1 and any(k.startswith("clean_many") for k in methods) else None
+    ceilings: list[float] = []
+    try:
+        for r in range(rounds):
+            for name, fn in methods.items():
+                t0 = time.perf_counter()
+                counts[name] = fn(texts, htmls)
+                runs[name].append(time.perf_counter() - t0)
+                _log(f"round {r + 1}/{rounds} {name}: {mb / runs[name][-1]:.2f} MB/s")
+            if ceiling_pool is not None:
+                ceilings.append(parallel_ceiling(ceiling_pool, jobs))
+                _log(f"round {r + 1}/{rounds} parallel ceiling of {jobs} processes: {ceilings[-1]:.2f}x")
+    finally:
+        if ceiling_pool is not None:
+            ceiling_pool.shutdown()
     med = {k: statistics.median(v) for k, v in runs.items()}
     ref = med.get("trafilatura")
     rows = [{"method": k, "mb_per_s": round(mb / med[k], 3), "docs_per_s": round(len(texts) / med[k], 1),
@@ -280,6 +298,8 @@ def bench(
     res = {"docs": len(texts), "mb": round(mb, 2), "rounds": rounds, "methods": rows,
            "peak_rss_mb": round(peak, 1), "peak_worker_rss_mb": round(peak_child, 1),
            "load_s": round(load_s, 3), "startup_s": round(startup, 3),
+           "parallel_ceiling": round(statistics.median(ceilings), 2) if ceilings else None,
+           "many_vs_batch": _many_vs_batch(med),
            "compiled_trees": __import__("filter.trees", fromlist=["compiled_walk"]).compiled_walk() is not None,
            "cpu": f"{platform.machine()}, {__import__('os').cpu_count()} cores"}
     typer.echo(f"{len(texts)} articles, {mb:.2f} MB, median of {rounds} interleaved rounds; "
@@ -288,6 +308,9 @@ def bench(
     for row in rows:
         ratio = f"{row['vs_trafilatura']:.2f}" if row["vs_trafilatura"] else "-"
         typer.echo(f"{row['method']:<18}{row['mb_per_s']:>8.2f}{row['docs_per_s']:>9.0f}{ratio:>15}")
+    if res["parallel_ceiling"] is not None and res["many_vs_batch"] is not None:
+        typer.echo(f"clean_many({jobs}) / clean_batch {res['many_vs_batch']:.2f}x; parallel ceiling of {jobs} "
+                   f"processes on this machine (pure-Python spin, same rounds) {res['parallel_ceiling']:.2f}x")
     typer.echo(json.dumps(res))
     if update_card:
         from filter.artifact import meta_path, read_meta

@@ -107,6 +107,11 @@ def render_card(meta: dict[str, Any]) -> str:
         lines += [f"| {m['method']} | {m['mb_per_s']:.2f} | {m['docs_per_s']:.0f} | "
                   f"{m['vs_trafilatura'] if m.get('vs_trafilatura') is not None else '-'} |" for m in bench["methods"]]
         lines += [""]
+        if bench.get("parallel_ceiling") is not None and bench.get("many_vs_batch") is not None:
+            lines += [f"`clean_many` / `clean_batch`: {bench['many_vs_batch']:.2f}×, against a parallel ceiling of "
+                      f"{bench['parallel_ceiling']:.2f}× measured in the same rounds (the same number of "
+                      "processes running pure-Python work at once, `filter.evaluation.speed`): what the machine "
+                      "gave to parallel work while the benchmark ran.", ""]
     elif bench:
         lines += ["## Speed", "",
                   f"`filter bench` on {bench.get('docs')} real corpus articles ({bench.get('mb'):.1f} MB), one process"
