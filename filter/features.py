@@ -95,6 +95,9 @@ def make_units(text: str) -> Units:
 
 _TOPIC_WORD = re.compile(r"[^\W\d_]{3,}")
 TOPIC_FEATURES = 2 ** 16
+# The vocabulary cache is emptied before a batch (or a long document's window) once it holds more
+# words than this; a cached word costs ~300 bytes (strings, index, feature rows).
+VOCAB_MAX_WORDS = 50_000
 
 
 class TokenVocab:
@@ -107,12 +110,12 @@ class TokenVocab:
     token is mostly one dict lookup.
     """
 
-    def __init__(self, lexicon: frozenset[str], stopwords: frozenset[str], max_size: int = 1_000_000,
+    def __init__(self, lexicon: frozenset[str], stopwords: frozenset[str], max_size: int | None = None,
                  reader: frozenset[str] = frozenset()):
         self.lexicon = lexicon
         self.stopwords = stopwords
         self.reader = reader
-        self.max_size = max_size
+        self.max_size = VOCAB_MAX_WORDS if max_size is None else max_size
         self.lock = threading.RLock()   # callers hold it while interning, syncing and reading ids
         self.clear()
 

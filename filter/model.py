@@ -829,7 +829,7 @@ class FilterModel:
                     add_counts(counts, r.counts)
 
         for i, t in enumerate(texts):
-            if not (t and t.strip()):
+            if not t or t.isspace():   # (not t.strip(): that copies a long document)
                 continue
             if len(t) > LONG_DOC_CHARS:
                 row = None if doc_proba is None else doc_proba[i:i + 1]

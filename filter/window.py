@@ -6,7 +6,10 @@ The model's working arrays grow with the document (a 10 MB single-line text peak
 each window is read with ``OVERLAP_CHARS`` of context on both sides and keeps the spans that
 start in its own part (its *core*); a span reaching into the next core wins over the spans
 that start under it there. Peak memory then depends on the window size, not the document,
-and time is linear in the length.
+and time is linear in the length. What still grows with the document is the text itself, the
+cleaned text (each 4 bytes a character once the text holds a character beyond U+FFFF, such
+as an emoji), the pieces ``render`` joins into it and the spans; the word cache the windows
+share is capped (``filter.features.VOCAB_MAX_WORDS``).
 
 Ordinary articles (well under ``LONG_DOC_CHARS``; the longest validation article has 10k
 characters) are read whole, so their spans are unchanged. In a long document, what the
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
+from typing import Callable, Iterable
 
 from filter.spans import Span
 
@@ -83,7 +86,7 @@ def windows(text: str, size: int = WINDOW_CHARS, overlap: int = OVERLAP_CHARS) -
     return out
 
 
-def stitch(per_window: Sequence[tuple[Window, list[Span]]]) -> list[Span]:
+def stitch(per_window: Iterable[tuple[Window, list[Span]]]) -> list[Span]:
     """Spans of all windows in document offsets: each window's spans that start in its core,
     and the part in its core of a span that starts before it (a whole-line span of a window
     that opens mid-line); where a kept span reaches past its core, later spans starting
@@ -104,5 +107,7 @@ def stitch(per_window: Sequence[tuple[Window, list[Span]]]) -> list[Span]:
 
 def predict_windowed(predict_many: Callable[[list[str]], list[list[Span]]], text: str,
                      size: int = WINDOW_CHARS, overlap: int = OVERLAP_CHARS) -> list[Span]:
-    """Spans of a long ``text`` from ``predict_many`` run on one window at a time."""
-    return stitch([(w, predict_many([text[w.start:w.end]])[0]) for w in windows(text, size, overlap)])
+    """Spans of a long ``text`` from ``predict_many`` run on one window at a time. The windows
+    stream through ``stitch``: a window's slice and its spans are dropped once its kept spans
+    are stitched, so only the document's spans accumulate."""
+    return stitch((w, predict_many([text[w.start:w.end]])[0]) for w in windows(text, size, overlap))

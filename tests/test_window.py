@@ -85,3 +85,16 @@ def test_batch_parts_do_not_change_spans(model, monkeypatch):
     whole = model.predict_spans_many(texts)
     monkeypatch.setattr(model_mod, "MAX_BATCH_CHARS", 3000)
     assert model.predict_spans_many(texts) == whole
+
+
+def test_a_full_word_cache_is_emptied_without_changing_spans(model, monkeypatch):
+    """The word cache (shared by batches and a long document's windows) is capped: once over
+    ``max_size`` it is emptied before the next part, and the spans stay the same."""
+    texts = [json.loads(line)["text"] for line in open(ROOT / "data" / "seeds.jsonl", encoding="utf-8")]
+    texts += [json.loads(line)["text"] for line in open(ROOT / "data" / "samples" / "sample.jsonl", encoding="utf-8")]
+    whole = model.predict_spans_many(texts)
+    full = len(model._vocab)
+    monkeypatch.setattr(model_mod, "MAX_BATCH_CHARS", 3000)
+    monkeypatch.setattr(model._vocab, "max_size", 50)
+    assert model.predict_spans_many(texts) == whole
+    assert len(model._vocab) < full
