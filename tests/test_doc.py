@@ -534,3 +534,35 @@ def test_lexicon_model_saves_its_terms_under_the_checksum(tmp_path):
     assert np.allclose(back.predict_proba(texts), model.predict_proba(texts))
     toks = [doc_tokens(t) for t in texts]
     assert np.allclose(back.predict_proba_tokens(toks, texts), model.predict_proba(texts))
+
+
+def test_refit_all_keeps_the_train_only_threshold_and_fits_on_both_splits(tmp_path):
+    """``refit_all``: temperature, threshold and validation metrics are the train-only fit's; the
+    coefficients are those of the same configuration fitted on train + validation."""
+    from dataclasses import replace
+
+    from filter.training.docs import _fit_linear, _matrix, _weights, fit_doc_model
+
+    ex = _examples(120, 5)
+    kw = {"n_hash": 1 << 12, "n_folds": 3, "c": 10.0}
+    plain, rep = fit_doc_model(ex, **kw)
+    refit, rep_all = fit_doc_model(ex, refit_all=True, **kw)
+    assert rep_all.refit_all and not rep.refit_all
+    assert refit.temperature == plain.temperature and refit.promo_threshold == plain.promo_threshold
+    assert rep_all.validation == rep.validation
+    both = [e for e in ex if e.split == "train"] + [e for e in ex if e.split == "valid"]
+    coef, b = _fit_linear(_matrix([e.text for e in both], kw["n_hash"], 20000),
+                          np.array([CLASSES.index(e.label) for e in both]), _weights(both), kw["c"])
+    assert np.allclose(refit.coef, coef.astype(np.float32), atol=1e-5) and np.allclose(refit.intercept, b)
+    assert not np.allclose(refit.coef, plain.coef, atol=1e-3)   # the validation documents moved it
+    # the same as a train-only fit of the relabelled examples (nothing held out)
+    flat, _ = fit_doc_model([replace(e, split="train") for e in both], **kw)
+    assert np.allclose(refit.coef, flat.coef, atol=1e-4)
+    meta = refit.save(tmp_path / "r.npz")
+    assert meta["refit_all"]["coefficients_fitted_on"] == ["train", "valid"] and "refit_all" not in plain.meta
+    back = load_doc_model(tmp_path / "r.npz")
+    assert back.promo_threshold == plain.promo_threshold and back.meta["refit_all"]["documents"] == len(ex)
+    with pytest.raises(ValueError):
+        fit_doc_model(ex, refit_all=True, stack=True, **kw)
+    with pytest.raises(ValueError):
+        fit_doc_model([replace(e, split="train") for e in ex], refit_all=True, **kw)

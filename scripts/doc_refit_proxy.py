@@ -1,0 +1,47 @@
+"""Does ``--refit-all`` help, threshold transfer included? A proxy measured on the real validation
+split: inside the train split, 25% of the groups (hash of seed and group) play validation. Model A
+is fitted on the other 75% (temperature on its out-of-fold logits, threshold chosen on the
+pseudo-validation), model B is A refitted on all train groups with A's temperature and threshold
+(what ``fit_doc_model(refit_all=True)`` does). Both are scored on the untouched validation split.
+
+``python scripts/doc_refit_proxy.py --corpus ../shared/corpus --data DATA --seeds 0 1 -o out.jsonl``
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from filter.training import docs as D
+from scripts.doc_learning_curve import group_rank, metrics
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, required=True)
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0])
+    ap.add_argument("-o", "--out", type=Path, required=True)
+    args = ap.parse_args()
+    with open(args.out, "a", encoding="utf-8") as fh:
+        for seed in args.seeds:
+            examples = D.load_doc_examples(args.corpus, args.data, seed=seed)
+            valid = [e for e in examples if e.split == "valid"]
+            inner = [replace(e, split="valid" if group_rank(seed, e.group, 7) < 0.25 else "train")
+                     for e in examples if e.split == "train"]
+            a, rep_a = D.fit_doc_model(inner, seed=seed)
+            b, rep_b = D.fit_doc_model(inner, seed=seed, refit_all=True)
+            row = {"seed": seed, "inner_train": sum(e.split == "train" for e in inner),
+                   "inner_valid": sum(e.split == "valid" for e in inner), "threshold": a.promo_threshold,
+                   "temperature": a.temperature}
+            for name, m in (("A", a), ("B", b)):
+                proba = m.predict_proba([e.text for e in valid])
+                row[name] = {"chosen": metrics(valid, proba, m.promo_threshold), "t05": metrics(valid, proba, 0.5)}
+            fh.write(json.dumps(row) + "\n")
+            fh.flush()
+            print(json.dumps({k: row[k] for k in ("seed", "inner_train", "inner_valid", "threshold")}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
