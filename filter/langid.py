@@ -8,8 +8,14 @@ page's first ``max_chars`` = 600 characters (its byte-n-gram walk is a Python lo
 grows with length: on dev + dev_web 600 characters cost 2.3 ms and 2,000 cost 5.3 ms on the
 loaded shared machine, and no document changed language), and separates Malay from
 Indonesian (both are among its 97 languages), which a learned feature trained on this
-project's Indonesian-only data cannot. The model is decompressed once per process on first use (about 0.5 s), not at
-import, so a process that never cleans pays nothing. With the optional ``fast`` extra (numba)
+project's Indonesian-only data cannot. The model is read once per process on first use, not at
+import, so a process that never cleans pays nothing. py3langid ships it LZMA-compressed: decompressing
+takes about 0.5 s and 31 MB of transient memory in every process, so the first use writes the
+decompressed tables once to a cache (``$FILTER_CACHE_DIR``, else ``$XDG_CACHE_HOME/filter``, else
+``~/.cache/filter``; keyed by the model file's sha256; ``FILTER_LANGID_CACHE=0`` switches it off)
+and later processes memory-map them (``langid_tables``): with the compiled walk only the table
+pages a page's bytes touch become resident, instead of about 70 MB. A cache that cannot be written
+or read falls back to py3langid's own loading (same tables, same codes and probabilities). With the optional ``fast`` extra (numba)
 the byte walk is compiled (``compiled_visits``; ``FILTER_COMPILED_LANGID=0`` switches it off):
 same features, counts and scores, ~0.1 ms less per page; py3langid's own walk runs otherwise.
 
@@ -19,7 +25,13 @@ with probability at least ``min_confidence`` (short or mixed texts stay Indonesi
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -101,11 +113,91 @@ def _fast_class(base: type) -> type:
 
 
 def _as_array(a: Any) -> np.ndarray:
-    """The DFA table as an array without a copy (py3langid keeps it as an ``array.array``)."""
+    """The DFA table as an array without a copy (py3langid keeps it as an ``array.array``; the
+    cached tables are memory-mapped arrays already)."""
+    if isinstance(a, np.ndarray):
+        return np.asarray(a)   # a memory map as a plain array view (what the compiled walk takes)
     try:
         return np.frombuffer(a, dtype=np.dtype(a.typecode))
     except (AttributeError, TypeError, ValueError):
         return np.asarray(a, dtype=np.int64)
+
+
+# py3langid's model tables, in the order its ``modelio.load_model`` returns them
+_TABLES = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
+_MAPPED = ("ptc", "nextmove")   # the two large ones (28 + 39 MB): memory-mapped
+
+
+def cache_dir() -> Path:
+    """Where derived model files are cached (``$FILTER_CACHE_DIR``, ``$XDG_CACHE_HOME/filter``
+    or ``~/.cache/filter``)."""
+    env = os.environ.get("FILTER_CACHE_DIR")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "filter"
+
+
+def _write_tables(model_file: Path, dest: Path) -> None:
+    """Decompress py3langid's model once into ``dest`` as plain ``.npy`` files (written to a
+    temporary directory and renamed into place, so a reader never sees half a cache)."""
+    from py3langid.modelio import load_model
+
+    ptc, pc, classes, nextmove, row, out = load_model(model_file)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
+    try:
+        np.save(tmp / "ptc.npy", np.asarray(ptc))
+        np.save(tmp / "pc.npy", np.asarray(pc))
+        (tmp / "classes.json").write_text(json.dumps(list(classes)), encoding="utf-8")
+        np.save(tmp / "nextmove.npy", _as_array(nextmove))
+        np.save(tmp / "nextmove_row.npy", _as_array(row))
+        np.save(tmp / "out_feat.npy", np.asarray(out, dtype=np.int32))
+        try:
+            os.replace(tmp, dest)
+        except OSError:   # another process renamed its copy first: theirs is the same tables
+            if not dest.is_dir():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def langid_tables(model_file: Path) -> dict[str, Any] | None:
+    """py3langid's tables from the cache (the large two memory-mapped), writing the cache on
+    first use; None when the cache is switched off or cannot be written or read."""
+    if os.environ.get("FILTER_LANGID_CACHE", "1") == "0":
+        return None
+    try:
+        digest = hashlib.sha256(model_file.read_bytes()).hexdigest()[:16]
+        dest = cache_dir() / f"py3langid-{digest}"
+        if not dest.is_dir():
+            _write_tables(model_file, dest)
+        t: dict[str, Any] = {k: np.load(dest / f"{k}.npy", mmap_mode="r" if k in _MAPPED else None)
+                             for k in _TABLES if k != "classes"}
+        t["classes"] = json.loads((dest / "classes.json").read_text(encoding="utf-8"))
+        if not (t["ptc"].ndim == 2 and t["ptc"].shape[1] == len(t["pc"]) == len(t["classes"])
+                and len(t["nextmove_row"]) == len(t["out_feat"]) and t["nextmove"].size % 256 == 0):
+            return None
+        return t
+    except (OSError, ValueError, KeyError, ImportError):
+        return None
+
+
+def _stdlib_array(a: np.ndarray) -> Any:
+    """An unsigned-int numpy array as the ``array.array`` py3langid's own walk indexes."""
+    from array import array
+
+    out = array({2: "H", 4: "I", 8: "Q"}[a.dtype.itemsize])
+    out.frombytes(memoryview(np.ascontiguousarray(a)).cast("B"))
+    return out
+
+
+def _load(cls: type, model_file: Path) -> Any:
+    """The identifier over the cached tables (``langid_tables``), else py3langid's own loading."""
+    t = langid_tables(model_file)
+    if t is None:
+        return cls.from_model_file(model_file, norm_probs=True)
+    return cls(t["ptc"], t["pc"], t["classes"], t["nextmove"], t["out_feat"].tolist(), norm_probs=True,
+               tk_row=t["nextmove_row"].tolist())
 
 
 def _identifier() -> Any:
@@ -113,15 +205,19 @@ def _identifier() -> Any:
     if _IDENTIFIER is None:
         with _LOCK:
             if _IDENTIFIER is None:
-                from py3langid.langid import MODEL_FILE, LanguageIdentifier
+                from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
                 fast = all(hasattr(LanguageIdentifier, m) for m in ("_raw_score", "_sparse_score"))
-                ident = (_fast_class(LanguageIdentifier) if fast else LanguageIdentifier).from_model_file(
-                    MODEL_FILE, norm_probs=True)
+                ident = _load(_fast_class(LanguageIdentifier) if fast else LanguageIdentifier,
+                              Path(MODEL_DIR) / MODEL_FILE)
                 if fast and compiled_visits() is not None:
                     ident._walk_arrays = (_as_array(ident.tk_nextmove),
                                           np.asarray(ident._rowbase, dtype=np.int64),
                                           np.asarray(ident.tk_output, dtype=np.int64))
+                elif isinstance(ident.tk_nextmove, np.ndarray):
+                    # py3langid's Python walk indexes one entry per byte: a stdlib array in memory
+                    # is several times faster at that than a numpy memory map
+                    ident.tk_nextmove = _stdlib_array(ident.tk_nextmove)
                 _IDENTIFIER = ident
     return _IDENTIFIER
 

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FILTER_SHARED", ROOT.parent / "shared"))
+# derived-model caches (filter.langid) go to a directory of this test run, not the user's home;
+# set here so CLI subprocesses inherit it
+os.environ.setdefault("FILTER_CACHE_DIR", tempfile.mkdtemp(prefix="filter-test-cache-"))
 
 
 def _need(path: Path) -> Path:
