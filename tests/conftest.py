@@ -1,8 +1,10 @@
 """Shared fixtures. Tests that need ../shared skip cleanly when it is absent."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FILTER_SHARED", ROOT.parent / "shared"))
 # derived-model caches (filter.langid) go to a directory of this test run, not the user's home;
 # set here so CLI subprocesses inherit it
-os.environ.setdefault("FILTER_CACHE_DIR", tempfile.mkdtemp(prefix="filter-test-cache-"))
+if "FILTER_CACHE_DIR" not in os.environ:
+    os.environ["FILTER_CACHE_DIR"] = _CACHE = tempfile.mkdtemp(prefix="filter-test-cache-")
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 def _need(path: Path) -> Path:
