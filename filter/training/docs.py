@@ -494,9 +494,11 @@ def fit_doc_model(examples: Sequence[DocExample], c: float = 30.0, n_hash: int =
         counts[e.split][e.source] += 1
     refit: dict[str, Any] = {}
     if refit_all:
-        both = train + valid
-        coef, intercept = _fit_linear(_matrix([e.text for e in both], n_hash, max_chars, features),
-                                      np.array([CLASSES.index(e.label) for e in both]), _weights(both), c)
+        import scipy.sparse as sp
+
+        both = train + valid   # the train rows of x are reused, only validation is featurised
+        x_both = sp.vstack([x, _matrix([e.text for e in valid], n_hash, max_chars, features)], format="csr")
+        coef, intercept = _fit_linear(x_both, np.array([CLASSES.index(e.label) for e in both]), _weights(both), c)
         model = DocModel(coef=coef, intercept=intercept, n_hash=n_hash, temperature=temperature,
                          promo_threshold=threshold, max_chars=max_chars, version=version, features=features)
         refit = {"refit_all": {
