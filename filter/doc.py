@@ -52,7 +52,6 @@ DEFAULT_DOC_MODEL = Path(__file__).resolve().parent.parent / "models" / "filter-
 PROMO_LEXICON = Path(__file__).resolve().parent.parent / "data" / "lexicons" / "promo_terms.txt"
 
 _TOKEN = re.compile(r"\w+")
-_NON_SPACE = re.compile(r"\S")   # \s is str.isspace(), what str.strip() trims
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_ALPHA = re.compile(r"[^\W\d_]")
 # the look-ahead (every alternative's first character) lets the scan skip other positions fast
@@ -579,19 +578,16 @@ def promo_page_spans(text: str, spans: Sequence["Span"], score: float, kind: str
     model's own promo spans are absorbed. Nothing is dropped: the record keeps its text and
     spans, and its cleaned text is (nearly) empty.
     """
-    from filter.spans import Span
+    from filter.spans import Span, trim
 
     furniture = sorted((s for s in spans if s.label == "boilerplate"), key=lambda s: (s.start, s.end))
     out: list[Span] = []
     prev = 0
     for s in [*furniture, None]:
         end = len(text) if s is None else s.start
-        first = _NON_SPACE.search(text, prev, end)   # the gap trimmed in place (no copy of a long page)
-        if first is not None:
-            last = end
-            while text[last - 1].isspace():
-                last -= 1
-            out.append(Span(first.start(), last, "promo", kind, score, step="promo_page"))
+        a, b = trim(text, prev, end)   # in place: no copy of a long page
+        if a < b:
+            out.append(Span(a, b, "promo", kind, score, step="promo_page"))
         if s is not None:
             out.append(s)
             prev = s.end

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import operator
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -62,6 +63,20 @@ class Span:
     @classmethod
     def from_json(cls, s: str) -> "Span":
         return cls.from_dict(json.loads(s))
+
+
+_NON_SPACE = re.compile(r"\S")   # \s is str.isspace()
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` with surrounding whitespace (``str.isspace``) left out, without copying
+    the range; ``(start, start)`` when it is all whitespace."""
+    first = _NON_SPACE.search(text, start, end)
+    if first is None:
+        return start, start
+    while text[end - 1].isspace():
+        end -= 1
+    return first.start(), end
 
 
 def check_spans(text: str, spans: Iterable[Span]) -> list[Span]:

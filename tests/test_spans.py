@@ -99,3 +99,14 @@ def test_json_round_trip(data):
         t = Span.from_json(s.to_json())
         assert (t.start, t.end, t.label, t.kind) == (s.start, s.end, s.label, s.kind)
         assert Span.from_json(t.to_json()) == t
+
+
+@given(st.text(alphabet=" \t\n\x1c\x85\u00a0\u2003\u200bab.", max_size=30), st.data())
+def test_trim_is_strip_in_place(text, data):
+    from filter.spans import trim
+
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    a, b = trim(text, start, end)
+    assert text[a:b] == text[start:end].strip()
+    assert start <= a <= b <= end

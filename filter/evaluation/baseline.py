@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from filter.segment import blocks, sentences
-from filter.spans import Span
+from filter.spans import Span, trim
 
 BOILERPLATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("related_link", re.compile(r"\b(?:Baca|Lihat|BACA|LIHAT) (?:[Jj]uga|JUGA)\b.*")),
@@ -41,14 +41,6 @@ JUDOL_RE = re.compile(
 )
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def _merge(cands: list[tuple[int, int, str, str]]) -> list[Span]:
     """Union overlapping candidates; the merged span takes the longest contributor's label."""
     out: list[list] = []
@@ -68,7 +60,7 @@ def keyword_baseline(text: str) -> list[Span]:
     cands: list[tuple[int, int, str, str]] = []
     for kind, pat in BOILERPLATE_PATTERNS:
         for m in pat.finditer(text):
-            s, e = _trim(text, m.start(), m.end())
+            s, e = trim(text, m.start(), m.end())
             if e > s:
                 cands.append((s, e, "boilerplate", kind))
     for b in blocks(text):
