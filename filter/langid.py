@@ -10,11 +10,13 @@ loaded shared machine, and no document changed language), and separates Malay fr
 Indonesian (both are among its 97 languages), which a learned feature trained on this
 project's Indonesian-only data cannot. The model is read once per process on first use, not at
 import, so a process that never cleans pays nothing. py3langid ships it LZMA-compressed: decompressing
-takes about 0.5 s and 31 MB of transient memory in every process, so the first use writes the
+takes 0.5-0.9 s and 31 MB of transient memory in every process, so the first use writes the
 decompressed tables once to a cache (``$FILTER_CACHE_DIR``, else ``$XDG_CACHE_HOME/filter``, else
-``~/.cache/filter``; keyed by the model file's sha256; ``FILTER_LANGID_CACHE=0`` switches it off)
-and later processes memory-map them (``langid_tables``): with the compiled walk only the table
-pages a page's bytes touch become resident, instead of about 70 MB. A cache that cannot be written
+``~/.cache/filter``; 67 MB, keyed by the model file's sha256; ``FILTER_LANGID_CACHE=0`` switches
+it off) and later processes memory-map them (``langid_tables``): with the compiled walk only the
+table pages a page's bytes touch become resident, instead of all 67 MB; py3langid's own walk
+(no numba) copies the 39 MB transition table into memory as before, so there only the
+decompression's time and buffer are saved. A cache that cannot be written
 or read falls back to py3langid's own loading (same tables, same codes and probabilities). With the optional ``fast`` extra (numba)
 the byte walk is compiled (``compiled_visits``; ``FILTER_COMPILED_LANGID=0`` switches it off):
 same features, counts and scores, ~0.1 ms less per page; py3langid's own walk runs otherwise.
@@ -104,6 +106,8 @@ def _fast_class(base: type) -> type:
                 keys, counts = walk(*arrays, np.frombuffer(text, dtype=np.uint8))
             except Exception:  # noqa: BLE001 - a walk that cannot compile or run: the plain one, from now on
                 self._walk_arrays = None
+                if isinstance(self.tk_nextmove, np.ndarray):
+                    self.tk_nextmove = _stdlib_array(self.tk_nextmove)
                 return super()._raw_score(text)
             if not len(keys):
                 return super()._raw_score(text)   # no features: py3langid's fill value
@@ -123,35 +127,44 @@ def _as_array(a: Any) -> np.ndarray:
         return np.asarray(a, dtype=np.int64)
 
 
-# py3langid's model tables, in the order its ``modelio.load_model`` returns them
-_TABLES = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
+# The cache layout: py3langid's tables as .npy files (classes as JSON); bump CACHE_FORMAT when
+# it changes, so an old entry is never read as a new one.
+CACHE_FORMAT = 1
+_ARRAYS = ("ptc", "pc", "nextmove", "nextmove_row", "out_feat")
 _MAPPED = ("ptc", "nextmove")   # the two large ones (28 + 39 MB): memory-mapped
 
 
-def cache_dir() -> Path:
-    """Where derived model files are cached (``$FILTER_CACHE_DIR``, ``$XDG_CACHE_HOME/filter``
-    or ``~/.cache/filter``)."""
-    env = os.environ.get("FILTER_CACHE_DIR")
+def cache_dir() -> Path | None:
+    """Where derived model files are cached: ``$FILTER_CACHE_DIR`` (resolved against the working
+    directory when relative), else ``$XDG_CACHE_HOME/filter``, else ``~/.cache/filter``; None
+    when there is no home directory to put it in."""
+    env = os.environ.get("FILTER_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
     if env:
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "filter"
+        base = Path(env).expanduser().resolve()
+        return base if os.environ.get("FILTER_CACHE_DIR") else base / "filter"
+    try:
+        return Path.home() / ".cache" / "filter"
+    except RuntimeError:   # no $HOME and no passwd entry (containers running as an arbitrary uid)
+        return None
 
 
 def _write_tables(model_file: Path, dest: Path) -> None:
     """Decompress py3langid's model once into ``dest`` as plain ``.npy`` files (written to a
-    temporary directory and renamed into place, so a reader never sees half a cache)."""
+    temporary directory and renamed into place, so a reader never sees half a cache; the
+    directory is made first, so an unwritable location costs no decompression)."""
     from py3langid.modelio import load_model
 
-    ptc, pc, classes, nextmove, row, out = load_model(model_file)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
     try:
+        ptc, pc, classes, nextmove, row, out = load_model(model_file)
         np.save(tmp / "ptc.npy", np.asarray(ptc))
         np.save(tmp / "pc.npy", np.asarray(pc))
         (tmp / "classes.json").write_text(json.dumps(list(classes)), encoding="utf-8")
         np.save(tmp / "nextmove.npy", _as_array(nextmove))
         np.save(tmp / "nextmove_row.npy", _as_array(row))
         np.save(tmp / "out_feat.npy", np.asarray(out, dtype=np.int32))
+        os.chmod(tmp, 0o755)   # mkdtemp's 0700 would hide a shared cache from other users
         try:
             os.replace(tmp, dest)
         except OSError:   # another process renamed its copy first: theirs is the same tables
@@ -161,24 +174,37 @@ def _write_tables(model_file: Path, dest: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _read_tables(dest: Path) -> dict[str, Any] | None:
+    """The cached tables, or None when an entry is incomplete or inconsistent."""
+    t: dict[str, Any] = {k: np.load(dest / f"{k}.npy", mmap_mode="r" if k in _MAPPED else None) for k in _ARRAYS}
+    t["classes"] = json.loads((dest / "classes.json").read_text(encoding="utf-8"))
+    ok = (t["ptc"].ndim == 2 and t["ptc"].shape[1] == len(t["pc"]) == len(t["classes"])
+          and len(t["nextmove_row"]) == len(t["out_feat"]) and t["nextmove"].size % 256 == 0)
+    return t if ok else None
+
+
 def langid_tables(model_file: Path) -> dict[str, Any] | None:
     """py3langid's tables from the cache (the large two memory-mapped), writing the cache on
-    first use; None when the cache is switched off or cannot be written or read."""
+    first use; None when the cache is switched off or cannot be written or read. A damaged
+    entry is removed, so the next process writes it again."""
     if os.environ.get("FILTER_LANGID_CACHE", "1") == "0":
         return None
+    root = cache_dir()
+    if root is None:
+        return None
+    dest = None
     try:
         digest = hashlib.sha256(model_file.read_bytes()).hexdigest()[:16]
-        dest = cache_dir() / f"py3langid-{digest}"
+        dest = root / f"py3langid-v{CACHE_FORMAT}-{digest}"
         if not dest.is_dir():
             _write_tables(model_file, dest)
-        t: dict[str, Any] = {k: np.load(dest / f"{k}.npy", mmap_mode="r" if k in _MAPPED else None)
-                             for k in _TABLES if k != "classes"}
-        t["classes"] = json.loads((dest / "classes.json").read_text(encoding="utf-8"))
-        if not (t["ptc"].ndim == 2 and t["ptc"].shape[1] == len(t["pc"]) == len(t["classes"])
-                and len(t["nextmove_row"]) == len(t["out_feat"]) and t["nextmove"].size % 256 == 0):
-            return None
+        t = _read_tables(dest)
+        if t is None:
+            shutil.rmtree(dest, ignore_errors=True)
         return t
-    except (OSError, ValueError, KeyError, ImportError):
+    except Exception:  # noqa: BLE001 - any failure (I/O, a changed py3langid): its own loading instead
+        if dest is not None and dest.is_dir():
+            shutil.rmtree(dest, ignore_errors=True)
         return None
 
 
@@ -192,12 +218,16 @@ def _stdlib_array(a: np.ndarray) -> Any:
 
 
 def _load(cls: type, model_file: Path) -> Any:
-    """The identifier over the cached tables (``langid_tables``), else py3langid's own loading."""
+    """The identifier over the cached tables (``langid_tables``), else py3langid's own loading
+    (also when this py3langid's constructor does not take the tables as 0.4 does)."""
     t = langid_tables(model_file)
-    if t is None:
-        return cls.from_model_file(model_file, norm_probs=True)
-    return cls(t["ptc"], t["pc"], t["classes"], t["nextmove"], t["out_feat"].tolist(), norm_probs=True,
-               tk_row=t["nextmove_row"].tolist())
+    if t is not None:
+        try:
+            return cls(t["ptc"], t["pc"], t["classes"], t["nextmove"], t["out_feat"].tolist(), norm_probs=True,
+                       tk_row=t["nextmove_row"].tolist())
+        except (TypeError, ValueError):
+            pass
+    return cls.from_model_file(model_file, norm_probs=True)
 
 
 def _identifier() -> Any:
@@ -205,11 +235,13 @@ def _identifier() -> Any:
     if _IDENTIFIER is None:
         with _LOCK:
             if _IDENTIFIER is None:
-                from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+                import py3langid.langid as pl
 
-                fast = all(hasattr(LanguageIdentifier, m) for m in ("_raw_score", "_sparse_score"))
-                ident = _load(_fast_class(LanguageIdentifier) if fast else LanguageIdentifier,
-                              Path(MODEL_DIR) / MODEL_FILE)
+                fast = all(hasattr(pl.LanguageIdentifier, m) for m in ("_raw_score", "_sparse_score"))
+                cls = _fast_class(pl.LanguageIdentifier) if fast else pl.LanguageIdentifier
+                model_dir = getattr(pl, "MODEL_DIR", None)
+                ident = (_load(cls, Path(model_dir) / pl.MODEL_FILE) if model_dir is not None
+                         else cls.from_model_file(pl.MODEL_FILE, norm_probs=True))
                 if fast and compiled_visits() is not None:
                     ident._walk_arrays = (_as_array(ident.tk_nextmove),
                                           np.asarray(ident._rowbase, dtype=np.int64),

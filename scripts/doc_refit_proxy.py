@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import replace
 from pathlib import Path
 
-from filter.training import docs as D
-from scripts.doc_learning_curve import group_rank, metrics
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # run as a script: its sibling module
+
+from doc_learning_curve import group_rank, metrics  # noqa: E402
+
+from filter.training import docs as D  # noqa: E402
 
 
 def main() -> None:

@@ -69,12 +69,62 @@ def test_unwritable_cache_falls_back(tmp_path, model_file, monkeypatch):
     assert _identifier(model_file).classify(TEXTS[1])[0] == "en"
 
 
-def test_damaged_cache_falls_back(cache, model_file):
+def test_damaged_cache_falls_back_and_is_written_again(cache, model_file):
     _identifier(model_file)
     (table,) = cache.glob("py3langid-*/nextmove.npy")
     table.write_bytes(table.read_bytes()[:1000])   # truncated
     assert langid.langid_tables(model_file) is None
+    assert not list(cache.glob("py3langid-*"))       # the damaged entry is gone ...
     assert _identifier(model_file).classify(TEXTS[1])[0] == "en"
+    assert isinstance(langid.langid_tables(model_file)["nextmove"], np.memmap)   # ... and rewritten
+
+
+def test_no_home_directory_means_no_cache(model_file, monkeypatch):
+    monkeypatch.delenv("FILTER_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert langid.cache_dir() is None
+    assert langid.langid_tables(model_file) is None
+    assert _identifier(model_file).classify(TEXTS[0])[0] == "id"
+
+
+def test_relative_cache_dir_is_resolved(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FILTER_CACHE_DIR", "rel")
+    assert langid.cache_dir() == tmp_path.resolve() / "rel"
+    monkeypatch.delenv("FILTER_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "xdg")
+    assert langid.cache_dir() == tmp_path.resolve() / "xdg" / "filter"
+
+
+def test_constructor_of_another_py3langid_falls_back(cache, model_file):
+    from py3langid.langid import LanguageIdentifier
+
+    class OtherVersion(LanguageIdentifier):   # a constructor that does not take the cached layout
+        def __init__(self, nb_ptc, nb_pc, nb_classes, tk_nextmove, *args, **kwargs):
+            if isinstance(tk_nextmove, np.ndarray):
+                raise TypeError("unexpected table layout")
+            super().__init__(nb_ptc, nb_pc, nb_classes, tk_nextmove, *args, **kwargs)
+
+    ident = langid._load(OtherVersion, model_file)
+    assert not isinstance(ident.tk_nextmove, np.ndarray)    # py3langid's own loading
+    assert ident.classify(TEXTS[1])[0] == "en"
+
+
+def test_plain_walk_gets_the_table_in_memory(cache, monkeypatch):
+    from array import array
+
+    monkeypatch.setattr(langid, "_COMPILED", [None])
+    monkeypatch.setattr(langid, "_IDENTIFIER", None)
+    ident, ref = langid._identifier(), _reference()
+    assert isinstance(ident.tk_nextmove, array)
+    for t in TEXTS:
+        sample = t[:langid.DEFAULT_MAX_CHARS]
+        assert ident.classify(sample) == ref.classify(sample)
 
 
 def test_the_cache_is_keyed_by_the_model_files_content(cache, model_file, tmp_path):
@@ -85,4 +135,4 @@ def test_the_cache_is_keyed_by_the_model_files_content(cache, model_file, tmp_pa
     langid.langid_tables(model_file)
     langid.langid_tables(other)
     digest = hashlib.sha256(model_file.read_bytes()).hexdigest()[:16]
-    assert [d.name for d in cache.glob("py3langid-*")] == [f"py3langid-{digest}"]   # same content, one entry
+    assert [d.name for d in cache.glob("py3langid-*")] == [f"py3langid-v{langid.CACHE_FORMAT}-{digest}"]

@@ -111,7 +111,8 @@ def render_card(meta: dict[str, Any]) -> str:
             lines += [f"`clean_many` / `clean_batch`: {bench['many_vs_batch']:.2f}×, against a parallel ceiling of "
                       f"{bench['parallel_ceiling']:.2f}× measured in the same rounds (the same number of "
                       "processes running pure-Python work at once, `filter.evaluation.speed`): what the machine "
-                      "gave to parallel work while the benchmark ran.", ""]
+                      "gave to parallel work while the benchmark ran. `clean_many`'s time includes starting its "
+                      "workers and loading the model in each, as a user's call does.", ""]
     elif bench:
         lines += ["## Speed", "",
                   f"`filter bench` on {bench.get('docs')} real corpus articles ({bench.get('mb'):.1f} MB), one process"
