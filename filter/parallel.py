@@ -73,13 +73,12 @@ _THREAD_LIMIT: Any = None
 PARENT_POLL_SECONDS = 0.5
 # The automatic choice (``filter clean`` without ``--workers``; ``min_parallel_chars``): workers
 # start only for inputs longer than this many characters of text, and only as many as the
-# machine has idle cores (1-minute load average). Starting two workers took 3-9 s here (import,
-# model loading) and 2 workers were never faster than 1 on 6,000 articles (13.4 MB) on this
-# shared 2-core machine while it was busy (scripts/bench_batch.py; README "Scaling out"), so the
-# threshold sits above every size measured and the load check keeps workers off a busy machine.
-# On the same machine idle (load 0.5), 2 workers cleaned those articles 1.48x as fast as one
-# process (filter bench, ceiling 1.69x); the threshold has not been re-chosen since.
-AUTO_MIN_PARALLEL_CHARS = 20_000_000
+# machine has idle cores (1-minute load average). On this 2-core machine idle (load 0.4-1.3,
+# scripts/bench_batch.py --workers 1,2 --rounds 3, medians, worker start-up included), two workers
+# against one process: 1.33x on 2,000 articles (~4.5 M characters), 1.56x on 4,500 (~10 M), 1.79x
+# on 6,000 (13.4 M); busy (load 5-10) they were slower than one (0.65-0.72x), which the idle-core
+# check guards against. Below ~4 M characters the 3-9 s start-up eats the gain.
+AUTO_MIN_PARALLEL_CHARS = 5_000_000
 
 
 def idle_cores() -> int:

@@ -101,7 +101,7 @@ def test_output_directory_with_a_trailing_slash(tmp_path, fake):
 def test_summary_says_how_many_workers(tmp_path, fake):
     good = write_jsonl(tmp_path / "in.jsonl", DOCS)
     res = run("clean", good, "-o", tmp_path / "a.jsonl")   # default: this small input stays in-process
-    assert res.exit_code == 0 and "1 process (no workers: input under 20 M characters)" in res.stderr, res.stderr
+    assert res.exit_code == 0 and "1 process (no workers: input under 5 M characters)" in res.stderr, res.stderr
     res = run("clean", good, "-o", tmp_path / "b.jsonl", "-j", 2)
     assert res.exit_code == 0 and "2 workers" in res.stderr, res.stderr
     assert jsonl(tmp_path / "a.jsonl") == jsonl(tmp_path / "b.jsonl")

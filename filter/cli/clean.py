@@ -166,7 +166,7 @@ def clean(
     threshold: Optional[float] = typer.Option(None, help="One score threshold for all labels (default: the model's)."),
     annotate_only: bool = typer.Option(False, "--annotate-only", help="Report spans, keep the text unchanged."),
     model: Optional[Path] = typer.Option(None, help="Model artifact (default: models/filter-id-news.npz or $FILTER_MODEL)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Worker processes, each single-threaded; -1 = all cores (default: workers only for inputs over 20 M characters of text, one per idle core; else one process)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Worker processes, each single-threaded; -1 = all cores (default: workers only for inputs over 5 M characters of text, one per idle core; else one process)."),
     chunksize: int = typer.Option(64, help="Documents per task sent to a worker."),
     on_error: str = typer.Option("record", help="A record that fails: record (output it with an error field), skip, or fail."),
     resume: bool = typer.Option(False, "--resume", help="Skip ids already in the output (or its kept partial file) and complete it."),
