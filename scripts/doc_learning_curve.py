@@ -72,19 +72,30 @@ def metrics(valid, proba: np.ndarray, threshold: float) -> dict:
     return out
 
 
-def main() -> None:
+def experiment_parser(seeds: list[int]) -> argparse.ArgumentParser:
+    """The options every document-model experiment script takes (corpus, data, split seeds, output)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, required=True)
     ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--seeds", type=int, nargs="+", default=seeds)
+    ap.add_argument("-o", "--out", type=Path, required=True)
+    return ap
+
+
+def split_examples(args: argparse.Namespace):
+    """(seed, all examples, validation examples) for each ``host_split`` seed of ``args.seeds``."""
+    for seed in args.seeds:
+        examples = D.load_doc_examples(args.corpus, args.data, seed=seed)
+        yield seed, examples, [e for e in examples if e.split == "valid"]
+
+
+def main() -> None:
+    ap = experiment_parser([0, 1, 2])
     ap.add_argument("--fractions", type=float, nargs="+", default=[0.25, 0.5, 0.75, 1.0])
     ap.add_argument("--draw", type=int, default=0, help="another subsample of the train groups (0: the nested one)")
-    ap.add_argument("-o", "--out", type=Path, required=True)
     args = ap.parse_args()
     with open(args.out, "a", encoding="utf-8") as fh:
-        for seed in args.seeds:
-            examples = D.load_doc_examples(args.corpus, args.data, seed=seed)
-            valid = [e for e in examples if e.split == "valid"]
+        for seed, examples, valid in split_examples(args):
             for frac in args.fractions:
                 t0 = time.perf_counter()
                 sub = subsample(examples, frac, seed, args.draw)

@@ -8,7 +8,6 @@ pseudo-validation), model B is A refitted on all train groups with A's temperatu
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import replace
@@ -16,22 +15,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # run as a script: its sibling module
 
-from doc_learning_curve import group_rank, metrics  # noqa: E402
+from doc_learning_curve import experiment_parser, group_rank, metrics, split_examples  # noqa: E402
 
 from filter.training import docs as D  # noqa: E402
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", type=Path, required=True)
-    ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0])
-    ap.add_argument("-o", "--out", type=Path, required=True)
-    args = ap.parse_args()
+    args = experiment_parser([0]).parse_args()
     with open(args.out, "a", encoding="utf-8") as fh:
-        for seed in args.seeds:
-            examples = D.load_doc_examples(args.corpus, args.data, seed=seed)
-            valid = [e for e in examples if e.split == "valid"]
+        for seed, examples, valid in split_examples(args):
             inner = [replace(e, split="valid" if group_rank(seed, e.group, 7) < 0.25 else "train")
                      for e in examples if e.split == "train"]
             a, rep_a = D.fit_doc_model(inner, seed=seed)
