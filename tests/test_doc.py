@@ -503,6 +503,19 @@ def test_fast_shape_features_equal_the_per_character_definitions(text):
         assert f[2] == sum(1 for ln in lines if _URLISH.search(ln)) / len(lines)
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="hHwWtTpPsS\u017f:.@/cCoOmMiIdD\u0130\u0131\u212axyzvVlLnNeEgGrR \n1_", max_size=80))
+def test_link_scan_matches_the_case_insensitive_pattern(text):
+    """``_URLISH`` (a plain first-character set, the rest case-insensitive) finds the matches of
+    the one case-insensitive pattern it replaced, at the same offsets."""
+    import re
+
+    from filter.doc import _URLISH
+
+    plain = re.compile(r"(?:https?:|www\.|\.(?:com|net|org|id|xyz|vip|io|me|ly)\b|@)", re.IGNORECASE)
+    assert [m.span() for m in _URLISH.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
 # ----------------------------------------------------------------------------- promo lexicon shares
 
 def test_lexicon_features_cover_longest_terms_and_count_lines():

@@ -106,3 +106,19 @@ def test_normalize_is_fast():
         normalize(sent)
         normalize(styled_sent)
     assert time.perf_counter() - t0 < 2.0  # ~20 us per sentence on one core
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab9z0 .-_é٣\u0661\nRp", max_size=40))
+def test_deleet_mixed_is_the_regex_sub(s):
+    from filter.normalize import _MIXED, _deleet_match, deleet_mixed
+
+    assert deleet_mixed(s) == _MIXED.sub(_deleet_match, s)
+
+
+@pytest.mark.parametrize("s", ["a1", "1a", "abc123def 45x x45 4 a", "ab1-2c", "rp7.200 g4c0r m4xw1n pstoto99 toto4d",
+                               "x1y2z3" * 20, "1a1a1a", "é1a", "a\u0661b", "", "2024"])
+def test_deleet_mixed_examples(s):
+    from filter.normalize import _MIXED, _deleet_match, deleet_mixed
+
+    assert deleet_mixed(s) == _MIXED.sub(_deleet_match, s)
