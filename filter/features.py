@@ -287,6 +287,100 @@ def neighbour_similarity(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, d
     return np.clip(nxt, 0, 1), np.clip(prv, 0, 1)
 
 
+def _topic_kernel(rows, cols, doc, first, n_rows):  # pragma: no cover - compiled
+    """``l2_rows``, then ``topicality`` and ``neighbour_similarity`` of its entries, as loops: the
+    same sums in the same order as numpy's ``bincount`` (entries in row-major order, keys in
+    ascending order), so the same values; compiled by ``topic_similarities``."""
+    topic, title = np.zeros(n_rows), np.zeros(n_rows)
+    nxt, prv = np.zeros(n_rows), np.zeros(n_rows)
+    m = rows.shape[0]
+    if m == 0:
+        return topic, title, nxt, prv
+    width = cols.max() + 1
+    # l2_rows: distinct (row, column) entries in key order, counts, l2-normalised per row
+    keys = np.sort(rows * width + cols)
+    r, c, v = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.float64)
+    k = 0
+    for i in range(m):
+        if i == 0 or keys[i] != keys[i - 1]:
+            r[k], c[k], v[k] = keys[i] // width, keys[i] % width, 0.0
+            k += 1
+        v[k - 1] += 1.0
+    norm = np.zeros(n_rows)
+    for i in range(k):
+        norm[r[i]] += v[i] * v[i]
+    for i in range(k):
+        v[i] = v[i] / np.sqrt(norm[r[i]])
+    # topicality: per (document, column) totals, numbered in key order
+    dk = np.empty(k, np.int64)
+    for i in range(k):
+        dk[i] = doc[r[i]] * width + c[i]
+    order = np.argsort(dk)
+    inv = np.empty(k, np.int64)
+    nu = 0
+    for j in range(k):
+        if j == 0 or dk[order[j]] != dk[order[j - 1]]:
+            nu += 1
+        inv[order[j]] = nu - 1
+    total = np.zeros(nu)
+    key_doc = np.empty(nu, np.int64)
+    head = np.zeros(nu)
+    for i in range(k):
+        total[inv[i]] += v[i]
+        key_doc[inv[i]] = doc[r[i]]
+        if first[r[i]]:
+            head[inv[i]] = v[i]
+    total_sq = np.zeros(doc.max() + 1)
+    for q in range(nu):
+        total_sq[key_doc[q]] += total[q] * total[q]
+    dots, self_dots = np.zeros(n_rows), np.zeros(n_rows)
+    for i in range(k):
+        dots[r[i]] += v[i] * total[inv[i]]
+        self_dots[r[i]] += v[i] * v[i]
+        title[r[i]] += v[i] * head[inv[i]]
+    for row in range(n_rows):
+        if self_dots[row] > 0:
+            rest = total_sq[doc[row]] - 2 * dots[row] + self_dots[row]
+            topic[row] = (dots[row] - self_dots[row]) / np.sqrt(max(rest, 1e-9) * self_dots[row])
+        if first[row]:
+            title[row] = 0.0
+        topic[row] = min(max(topic[row], 0.0), 1.0)
+        title[row] = min(max(title[row], 0.0), 1.0)
+    # neighbour_similarity: each entry's column in the next row
+    ek = r[:k] * width + c[:k]
+    near = np.zeros(n_rows)
+    for i in range(k):
+        j = min(np.searchsorted(ek, ek[i] + width), k - 1)
+        if ek[j] == ek[i] + width:
+            near[r[i]] += v[i] * v[j]
+    for row in range(n_rows - 1):
+        if doc[row] == doc[row + 1]:
+            nxt[row] = min(max(near[row], 0.0), 1.0)
+            prv[row + 1] = nxt[row]
+    return topic, title, nxt, prv
+
+
+_COMPILED: list = []   # the compiled ``_topic_kernel`` once loaded ([None]: not available)
+
+
+def topic_similarities(rows: np.ndarray, cols: np.ndarray, doc: np.ndarray, first: np.ndarray,
+                       n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``topicality`` and ``neighbour_similarity`` of the bag-of-features rows given as (row,
+    column) occurrences (``l2_rows``): (topic, title, next, previous) per row. With numba (the
+    ``fast`` extra) one compiled pass (``_topic_kernel``, same values; ``FILTER_COMPILED_FEATURES=0``
+    switches it off) replaces some 60 small numpy calls, most of their cost on one document."""
+    if not _COMPILED:
+        from filter.jit import jit_or_none
+
+        _COMPILED.append(jit_or_none(_topic_kernel, "FILTER_COMPILED_FEATURES"))
+    kernel = _COMPILED[0]
+    if kernel is not None:
+        return kernel(np.asarray(rows, np.int64), np.asarray(cols, np.int64), np.asarray(doc, np.int64),
+                      np.asarray(first, bool), n_rows)
+    r, c, v = l2_rows(rows, cols, n_rows)
+    return (*topicality(r, c, v, doc, first, n_rows), *neighbour_similarity(r, c, v, doc, n_rows))
+
+
 def l2_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bag-of-features counts from (row, column) occurrences, l2-normalised per row, as COO
     entries with one entry per distinct (row, column)."""

@@ -33,7 +33,7 @@ import numpy as np
 
 from filter.features import (
     BULLET_RE, CLASSES, CODE_RE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
-    cumsum0, l2_rows, make_units, neighbour_similarity, sorted_unique, token_flags, topicality,
+    cumsum0, l2_rows, make_units, sorted_unique, token_flags, topic_similarities,
 )
 from filter.decode import BOILER, PROMO, DecodeConfig, add_counts
 from filter.decode import decode as decode_steps
@@ -469,11 +469,9 @@ def dense_features(bs: Sequence[Base], W: np.ndarray, st: Stack, doc_proba: np.n
     X[:, 20] = blk == nb - 1
     # topicality: each unit's bag of topic words against the rest of its document and its first unit
     cols = np.concatenate([b.tok_topic for b in bs])[ok]
-    r, c, v = l2_rows(u[cols >= 0], cols[cols >= 0], n)
     is_first = np.zeros(n, dtype=bool)
     is_first[first[np.diff(st.unit_off) > 0]] = True
-    X[:, 21], X[:, 22] = topicality(r, c, v, doc, is_first, n)
-    X[:, 36], X[:, 37] = neighbour_similarity(r, c, v, doc, n)
+    X[:, 21], X[:, 22], X[:, 36], X[:, 37] = topic_similarities(u[cols >= 0], cols[cols >= 0], doc, is_first, n)
     keys = [k for b in bs for k in b.unit_keys]
     first_l = first.tolist()
     X[:, 23] = [w and i != first_l[d] and keys[i] == keys[first_l[d]]

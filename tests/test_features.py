@@ -50,6 +50,35 @@ def test_batch_topicality_equals_per_document_reference(docs):
         off += len(units)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.lists(st.integers(0, 300), max_size=12), min_size=1, max_size=6), min_size=1, max_size=5))
+def test_compiled_topic_similarities_equal_the_numpy_ones(docs):
+    """The compiled pass (``_topic_kernel``) gives the bits of ``l2_rows`` + ``topicality`` +
+    ``neighbour_similarity``, also for units without topic words and one-unit documents."""
+    from filter import features
+
+    features.topic_similarities(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(1, np.int64),
+                                np.ones(1, bool), 1)
+    kernel = features._COMPILED[0]
+    if kernel is None:
+        pytest.skip("numba not installed")
+    rows, cols, doc, first = [], [], [], []
+    for d, units in enumerate(docs):
+        for k, words in enumerate(units):
+            rows += [len(doc)] * len(words)
+            cols += words
+            doc.append(d)
+            first.append(k == 0)
+    args = (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(doc, dtype=np.int64),
+            np.array(first), len(doc))
+    r, c, v = l2_rows(args[0], args[1], args[4])
+    want = (*topicality(r, c, v, args[2], args[3], args[4]),
+            *features.neighbour_similarity(r, c, v, args[2], args[4]))
+    got = kernel(*args)
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
 def test_l2_rows_counts_and_normalises():
     r, c, v = l2_rows(np.array([0, 0, 0, 2]), np.array([5, 5, 1, 3]), 3)
     assert list(zip(r.tolist(), c.tolist())) == [(0, 1), (0, 5), (2, 3)]
