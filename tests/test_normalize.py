@@ -122,3 +122,13 @@ def test_deleet_mixed_examples(s):
     from filter.normalize import _MIXED, _deleet_match, deleet_mixed
 
     assert deleet_mixed(s) == _MIXED.sub(_deleet_match, s)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60) | st.text(alphabet="aB1 .\u201c\u201d\u2014\u00a0\u0301\u200b\U0001d400\u24b6\u0410\u0430\uff21\ufb01", max_size=60))
+def test_fold_translates_only_non_ascii_runs_same_as_whole_text(s):
+    import unicodedata
+
+    from filter.normalize import _TABLE, fold
+
+    assert fold(s) == (s if s.isascii() else unicodedata.normalize("NFKD", s).translate(_TABLE))
