@@ -63,6 +63,31 @@ def expit(z: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------- linear models
 
+def _entry_sums(rows, cols, vals, coef_t, n_rows):  # pragma: no cover - compiled
+    """``z[:, k] = np.bincount(rows, weights=vals * coef_t[cols, k], minlength=n_rows)`` for every
+    class ``k``: each entry's float64 product added to its row in entry order, as bincount does."""
+    z = np.zeros((n_rows, coef_t.shape[1]))
+    for i in range(rows.shape[0]):
+        r, c, v = rows[i], cols[i], vals[i]
+        if r < 0 or r >= n_rows or c < 0 or c >= coef_t.shape[0]:
+            raise IndexError("entry outside the matrix")
+        for k in range(coef_t.shape[1]):
+            z[r, k] += v * np.float64(coef_t[c, k])
+    return z
+
+
+_COMPILED: list = []   # the compiled ``_entry_sums`` once loaded ([None]: not available)
+
+
+def _compiled_entry_sums():
+    """The numba-compiled ``_entry_sums``, or None (numba absent or ``FILTER_COMPILED_LINEAR=0``)."""
+    if not _COMPILED:
+        from filter.jit import jit_or_none
+
+        _COMPILED.append(jit_or_none(_entry_sums, "FILTER_COMPILED_LINEAR"))
+    return _COMPILED[0]
+
+
 @dataclass
 class Linear:
     """A fitted one-vs-rest log-loss linear model as arrays."""
@@ -81,7 +106,13 @@ class Linear:
 
     def decision_entries(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int) -> np.ndarray:
         """Decision values of a sparse matrix given as entries (row-major, columns ascending
-        within a row: the order scipy's CSR product sums in, so the sums are the same)."""
+        within a row: the order scipy's CSR product sums in, so the sums are the same). With
+        numba, one compiled pass (``_entry_sums``: the sums ``np.bincount`` makes, in its order)
+        instead of gathering the coefficient rows and one ``bincount`` per class."""
+        kernel = _compiled_entry_sums()
+        if kernel is not None and len(rows):
+            return kernel(np.asarray(rows, np.int64), np.asarray(cols, np.int64), np.asarray(vals, np.float64),
+                          self.coef_t, n_rows) + self.intercept_
         W = self.coef_t[cols]
         z = np.empty((n_rows, W.shape[1]))
         v = np.asarray(vals, dtype=np.float64)

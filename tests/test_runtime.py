@@ -48,6 +48,29 @@ def test_linear_probabilities_equal_scikit_learn(n_classes):
     np.testing.assert_allclose(Linear.from_sklearn(clf).proba_dense(X), clf.predict_proba(X), rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_classes", [1, 3, 12])
+def test_compiled_entry_sums_equal_the_bincount_ones(monkeypatch, dtype, n_classes):
+    """``Linear.decision_entries`` gives the same bits with the compiled pass and with numpy's
+    per-class ``bincount`` (also for rows without entries), and refuses an entry outside the matrix."""
+    from filter import runtime
+
+    if runtime._compiled_entry_sums() is None:
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(n_classes)
+    lin = Linear(np.arange(max(n_classes, 2)), np.ascontiguousarray(rng.normal(size=(500, n_classes)).astype(dtype)),
+                 rng.normal(size=n_classes))
+    rows = np.sort(rng.integers(0, 40, 3000))
+    rows = rows[rows != 7]
+    cols, vals = rng.integers(0, 500, len(rows)), rng.random(len(rows))
+    got = lin.decision_entries(rows, cols, vals, 45)
+    with pytest.raises(IndexError):
+        lin.decision_entries(rows, cols, vals, 30)
+    monkeypatch.setattr(runtime, "_COMPILED", [None])
+    want = lin.decision_entries(rows, cols, vals, 45)
+    assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
 def test_scaler_equals_scikit_learn_on_float32():
     X = np.random.default_rng(1).normal(size=(50, 4)).astype(np.float32)
     s = StandardScaler().fit(X.astype(np.float64) * 3)
