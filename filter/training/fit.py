@@ -150,6 +150,7 @@ def _word_rows(prep: Prepared, doc_idx: Iterable[int], vocab: dict[str, int],
 ORIGIN_WEIGHTS: dict[str, float] = {
     "hard_negative": 40.0, "web_news": 80.0, "web_page": 20.0, "web_promo": 0.05,
     "snippet_promo": 0.25, "snippet_page": 5.0, "social": 10.0, "short": 2.0,
+    "injected_news": float(__import__("os").environ.get("FILTER_W_INJN", "10")),
 }
 
 
