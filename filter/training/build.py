@@ -325,7 +325,8 @@ def inject_news_records(records: Iterable[dict], banks: dict, seed: int,
         for k in range(copies):
             rng = random.Random(f"{seed}:{rec['id']}:inject_news:{k}")
             inj = inject_promo(rec["text"], host_spans, banks[rec["split"]], rng, rec.get("title") or None)
-            new = dict(rec, id=f"{rec['id']}-injn{k}", text=inj.text, origin="injected_news",
+            # the source's id with its origin suffix replaced: the same article/host group
+            new = dict(rec, id=f"{rec['id'].rsplit('-', 1)[0]}-injn{k}", text=inj.text, origin="injected_news",
                        spans=[s for s in inj.spans if s.get("kind") != _UNSURE],
                        ignore=[[s["start"], s["end"]] for s in inj.spans if s.get("kind") == _UNSURE],
                        forms=inj.forms, obfuscation=inj.obfuscation, brands=inj.brands,
