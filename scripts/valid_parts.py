@@ -1,0 +1,44 @@
+"""Validation by part for several span models, with the same out-of-fold document verdicts.
+
+``filter train`` reports its own model's validation parts (``filter.cli.train._valid_parts``);
+this scores other models (e.g. the bundled one) on the same split the same way, so models
+trained on different builds can be compared on one validation set.
+
+``python scripts/valid_parts.py --data DATA --corpus ../shared/corpus MODEL.npz [MODEL.npz ...]``
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from filter.artifact import load_model
+from filter.cleaner import load_default_doc_model
+from filter.cli.train import _eval_sets, _valid_parts
+from filter.training.fit import read_jsonl, span_documents
+from filter.training.stacking import FixedVerdicts, doc_proba_out_of_fold
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("models", nargs="+", type=Path)
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--corpus", type=Path, default=Path("../shared/corpus"))
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    va = span_documents(read_jsonl(args.data / "valid.jsonl"))
+    doc = load_default_doc_model()
+    fit_kw = {"c": float(doc.meta.get("c", 30.0)), "n_hash": doc.n_hash, "max_chars": doc.max_chars,
+              "stack": doc.stack_coef is not None, "features": doc.features}
+    proba = doc_proba_out_of_fold(va, args.corpus, args.data, seed=args.seed, **fit_kw)
+    verdicts = FixedVerdicts([d["text"] for d in va], proba)
+    keys = ("docs", "junk_f1", "retention", "junk_precision", "junk_recall", "promo_span_recall", "boilerplate_recall", "perfect_share")
+    for path in args.models:
+        model = load_model(path).attach_doc_model(verdicts)
+        res = _eval_sets(model, {"validation": va, **_valid_parts(va)})
+        for part, m in res.items():
+            print(json.dumps({"model": str(path), "part": part, **{k: m.get(k) for k in keys}}))
+
+
+if __name__ == "__main__":
+    main()
