@@ -120,7 +120,7 @@ def test_build_excludes_every_gold_article(tmp_path, dev, shared_dir, tiny_bank)
 
 
 def test_build_is_deterministic_and_parallel_merge_is_ordered(corpus_dir, shared_dir, tmp_path, tiny_bank):
-    kw = dict(seed=0, limit=4, gold_dir=shared_dir / "gold", bank=tiny_bank)
+    kw = dict(seed=0, limit=4, gold_dir=shared_dir / "gold", bank=tiny_bank, inject_news=True)
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     st = build_dataset(corpus_dir, a, workers=1, **kw)
     build_dataset(corpus_dir, b, workers=2, **kw)
@@ -128,6 +128,12 @@ def test_build_is_deterministic_and_parallel_merge_is_ordered(corpus_dir, shared
     for name in ("train.jsonl", "valid.jsonl", "manifest.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     assert (a / "train.jsonl").read_bytes() != (c / "train.jsonl").read_bytes()
+    # the inject_news step only appends: with it off (the default) the same records, same bytes
+    d = tmp_path / "d"
+    build_dataset(corpus_dir, d, workers=1, **{**kw, "inject_news": False})
+    for name in ("train.jsonl", "valid.jsonl"):
+        on = [ln for ln in (a / name).read_text().splitlines() if '"origin": "injected_news"' not in ln]
+        assert on == (d / name).read_text().splitlines(), name
     manifest = json.loads((a / "manifest.json").read_text())
     assert manifest["seed"] == 0 and manifest["docs"] == st.docs
     assert set(manifest["corpus_files"]) >= {"regional_lampung_2025_sheiua.jsonl"}
