@@ -120,7 +120,7 @@ def test_build_excludes_every_gold_article(tmp_path, dev, shared_dir, tiny_bank)
 
 
 def test_build_is_deterministic_and_parallel_merge_is_ordered(corpus_dir, shared_dir, tmp_path, tiny_bank):
-    kw = dict(seed=0, limit=4, gold_dir=shared_dir / "gold", bank=tiny_bank)
+    kw = dict(seed=0, limit=4, gold_dir=shared_dir / "gold", bank=tiny_bank, inject_news=True)
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     st = build_dataset(corpus_dir, a, workers=1, **kw)
     build_dataset(corpus_dir, b, workers=2, **kw)
@@ -128,6 +128,12 @@ def test_build_is_deterministic_and_parallel_merge_is_ordered(corpus_dir, shared
     for name in ("train.jsonl", "valid.jsonl", "manifest.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     assert (a / "train.jsonl").read_bytes() != (c / "train.jsonl").read_bytes()
+    # the inject_news step only appends: with it off (the default) the same records, same bytes
+    d = tmp_path / "d"
+    build_dataset(corpus_dir, d, workers=1, **{**kw, "inject_news": False})
+    for name in ("train.jsonl", "valid.jsonl"):
+        on = [ln for ln in (a / name).read_text().splitlines() if '"origin": "injected_news"' not in ln]
+        assert on == (d / name).read_text().splitlines(), name
     manifest = json.loads((a / "manifest.json").read_text())
     assert manifest["seed"] == 0 and manifest["docs"] == st.docs
     assert set(manifest["corpus_files"]) >= {"regional_lampung_2025_sheiua.jsonl"}
@@ -138,14 +144,18 @@ def test_build_is_deterministic_and_parallel_merge_is_ordered(corpus_dir, shared
     for r in recs:
         check_record(r)
     web = [r for r in recs if r["origin"] in WEB_ORIGINS and r["origin"] != "short"]
-    news = [r for r in recs if r["origin"] not in WEB_ORIGINS or r["origin"] == "short"]
+    news = [r for r in recs if (r["origin"] not in WEB_ORIGINS or r["origin"] == "short")
+            and r["origin"] != "injected_news"]
+    # journalism with promotion injected (inject_news) sits on its source's side of the split
+    side = {(r["outlet"], r["split"]) for r in recs if r["origin"] in ("hard_negative", "web_news")}
+    assert all((r["outlet"], r["split"]) in side for r in recs if r["origin"] == "injected_news")
     train_outlets = {r["outlet"] for r in news if r["split"] == "train"}
     valid_outlets = {r["outlet"] for r in news if r["split"] == "valid"}
     assert valid_outlets == set(st.valid_outlets) and not train_outlets & valid_outlets
     # web material: whole hosts on one side
     assert web and not {r["outlet"] for r in web if r["split"] == "train"} & {r["outlet"] for r in web if r["split"] == "valid"}
     origins = {r["origin"] for r in recs}
-    assert {"natural", "injected", "short", "web_news", "web_promo"} <= origins
+    assert {"natural", "injected", "short", "web_news", "web_promo", "injected_news"} <= origins
     inj = [r for r in recs if r["origin"] == "injected"]
     assert all(len(r["forms"]) == len(r["obfuscation"]) == len(r["brands"]) >= 1 for r in inj)
     # natural (weak-label) boilerplate keeps its place in the injected copy, in order; synthetic
@@ -217,3 +227,35 @@ def test_cli_build_small_sample(corpus_dir, tmp_path):
                                  "--limit", "3", "--workers", "1"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "d" / "manifest.json").exists()
+
+
+def test_inject_news_copies_keep_the_journalism_and_the_source_group(tiny_bank):
+    """The inject_news step: every gambling article / web gambling page gets promo-injected
+    copies whose only promo spans are inserted units; deleting them gives the source back,
+    with its boilerplate spans and ignore ranges on the same text; other origins get none."""
+    from filter.training.build import INJECT_NEWS_COPIES, inject_news_records
+
+    text = ("Polisi menggerebek lokasi judi sabung ayam di Desa Cempaka pada Sabtu malam.\n"
+            "Baca juga: Bandar Togel Ditangkap di Pasar Lama\n"
+            "Sebanyak delapan orang diamankan bersama barang bukti uang tunai Rp 3 juta.\n"
+            "Kapolsek mengatakan perjudian meresahkan warga sekitar arena, kata dia kepada wartawan.")
+    rel = text.index("Baca juga")
+    rel_end = text.index("\n", rel)
+    last = text.rindex("kata dia")
+    src = {"id": "a-news-0001-hn", "source": "https://contoh.id/x", "outlet": "contoh", "title": "Judi sabung ayam",
+           "text": text, "spans": [{"start": rel, "end": rel_end, "label": "boilerplate", "kind": "related_link"}],
+           "ignore": [[last, last + 8]], "split": "train", "origin": "hard_negative", "forms": [],
+           "obfuscation": [], "brands": [], "template_families": [], "lang": "id", "corpus_file": "f"}
+    other = dict(src, id="a-news-0002-nat", origin="natural")
+    banks = {"train": tiny_bank, "valid": tiny_bank}
+    out = inject_news_records([src, other], banks, seed=0)
+    assert len(out) == INJECT_NEWS_COPIES and {r["id"] for r in out} == {f"a-news-0001-injn{k}" for k in range(INJECT_NEWS_COPIES)}
+    assert out == inject_news_records([src, other], banks, seed=0)   # deterministic
+    for r in out:
+        check_record(r)
+        assert r["origin"] == "injected_news" and r["split"] == "train" and r["outlet"] == "contoh"
+        promo = [s for s in r["spans"] if s["label"] == "promo"]
+        assert promo and len(r["forms"]) == len(promo)
+        assert _host(r).split() == text.split()   # only the inserted units are promo (separators aside)
+        assert [r["text"][s["start"]:s["end"]] for s in r["spans"] if s["label"] == "boilerplate"] == [text[rel:rel_end]]
+        assert [r["text"][a:b] for a, b in r["ignore"]] == ["kata dia"]

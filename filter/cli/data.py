@@ -27,6 +27,7 @@ def build_command(
     workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: up to 2).")] = None,
     gold: Annotated[Optional[Path], typer.Option("--gold", help="Gold dir whose dev/seed articles are excluded (default: CORPUS/../gold).")] = None,
     valid_outlets: Annotated[Optional[str], typer.Option("--valid-outlets", help="Comma-separated outlets held out for valid (default: a seeded pick of 2).")] = None,
+    inject_news: Annotated[bool, typer.Option("--inject-news/--no-inject-news", help="Also inject promotion into journalism about gambling (gambling articles and web pages; origin injected_news, appended after the other records; off by default: docs/RESULTS.md).")] = False,
 ) -> None:
     """Load the corpus, weak-label boilerplate, inject promo and decoys, write the splits."""
     from filter.training.build import build_dataset
@@ -48,7 +49,7 @@ def build_command(
     _err(f"filter data build: loading {corpus} (seed {seed}{f', limit {limit}' if limit else ''})")
     try:
         stats = build_dataset(corpus, out, seed=seed, limit=limit, workers=workers, gold_dir=gold_dir,
-                              valid_outlets=vo, progress=progress)
+                              valid_outlets=vo, progress=progress, inject_news=inject_news)
     except FileNotFoundError as exc:
         raise fail(str(exc))
     except OSError as exc:

@@ -126,13 +126,16 @@ def train(
 
 
 def _valid_parts(va: list[dict]) -> dict[str, list[dict]]:
-    """Validation by source: held-out web hosts, short news texts, and the outlet documents."""
+    """Validation by source: held-out web hosts, short news texts, the outlet documents, and
+    journalism about gambling with promotion injected (build step ``inject_news``)."""
     from filter.training.web import WEB_ORIGINS
 
     web = [d for d in va if d.get("origin") in WEB_ORIGINS and d.get("origin") != "short"]
     short = [d for d in va if d.get("origin") == "short"]
-    news = [d for d in va if d.get("origin") not in WEB_ORIGINS]
-    parts = {"validation-web": web, "validation-short": short, "validation-outlets": news}
+    news = [d for d in va if d.get("origin") not in WEB_ORIGINS and d.get("origin") != "injected_news"]
+    injected_news = [d for d in va if d.get("origin") == "injected_news"]
+    parts = {"validation-web": web, "validation-short": short, "validation-outlets": news,
+             "validation-injected-news": injected_news}
     return {k: v for k, v in parts.items() if v and len(v) < len(va)}
 
 

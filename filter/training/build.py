@@ -43,7 +43,23 @@ __all__ = ["BuildStats", "build_dataset", "dataset_stats", "load_gold_docs", "Go
            "is_about_gambling", "choose_valid_outlets", "check_record", "DATA_DIR", "ORIGINS"]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-ORIGINS = ("natural", "hard_negative", "injected", "decoy") + WEB_ORIGINS
+ORIGINS = ("natural", "hard_negative", "injected", "decoy", "injected_news") + WEB_ORIGINS
+# Step "inject_news": journalism about gambling with promotion slipped in. Every gambling
+# article (``hard_negative``) and real web page about gambling (``web_news``) gets
+# ``INJECT_NEWS_COPIES`` copies with promo units injected as in ``injected`` documents (same
+# forms, brands of the split's half of the bank); only the inserted units are promo, the
+# journalism around them stays content. Reason: injections went only into articles *not* about
+# gambling, so the span model never saw promotion inside a page about gambling and learned that
+# a brand in a gambling-topic sentence makes the whole line promotion (real pages of that kind
+# lose whole lines around one anchor). The copies are appended after the shuffled records, so a
+# build with the step off (``inject_news=False``) is byte-identical to one made before it.
+# OFF by default (switch: ``filter data build --inject-news``): measured 2026-12-03 on build
+# efd0cd16 + the step, weights 3/10/30 (docs/RESULTS.md "inject_news"): validation junk F1
+# 0.9042 -> 0.9157 (w 3), its injected-journalism part 0.567 -> 0.888, but held-out web hosts F1
+# 0.696 -> 0.668 and on the dev sets (looked at once, after the choice) dev F1 0.942 -> 0.927,
+# below the 0.93 floor, so the bundled model is not trained with it.
+INJECT_NEWS_ORIGINS = ("hard_negative", "web_news")
+INJECT_NEWS_COPIES = 2
 SHORT_DOCS = 4000  # short news texts (titles, ledes, lede + related link) added to the build
 SPLITS = ("train", "valid")
 _UNSURE = "_unsure"
@@ -261,9 +277,9 @@ def check_record(rec: dict) -> None:
         prev = b
     if rec["split"] not in SPLITS or rec["origin"] not in ORIGINS:
         raise ValueError(f"{rec['id']}: bad split/origin {rec['split']}/{rec['origin']}")
-    if rec["origin"] == "injected" and not any(s["label"] == "promo" for s in rec["spans"]):
+    if rec["origin"] in ("injected", "injected_news") and not any(s["label"] == "promo" for s in rec["spans"]):
         raise ValueError(f"{rec['id']}: injected document without a promo span")
-    if rec["origin"] not in ("injected", *PROMO_ORIGINS) and any(s["label"] == "promo" for s in rec["spans"]):
+    if rec["origin"] not in ("injected", "injected_news", *PROMO_ORIGINS) and any(s["label"] == "promo" for s in rec["spans"]):
         raise ValueError(f"{rec['id']}: promo span in a {rec['origin']} document")
 
 
@@ -298,6 +314,32 @@ def _families(records: Iterable[dict]) -> tuple[set[str], set[str]]:
     return brands, templates
 
 
+def inject_news_records(records: Iterable[dict], banks: dict, seed: int,
+                        copies: int = INJECT_NEWS_COPIES) -> list[dict]:
+    """The ``inject_news`` step: ``copies`` promo-injected copies of every record whose origin
+    is in ``INJECT_NEWS_ORIGINS`` (origin ``injected_news``; same split, outlet/host and title;
+    its spans and ignore ranges kept, shifted; injections avoid both)."""
+    from filter.training.inject import inject_promo
+
+    out = []
+    for rec in records:
+        if rec["origin"] not in INJECT_NEWS_ORIGINS:
+            continue
+        ignore = [{"start": a, "end": b, "label": "boilerplate", "kind": _UNSURE} for a, b in rec["ignore"]]
+        host_spans = sorted([dict(s) for s in rec["spans"]] + ignore, key=lambda d: (d["start"], d["end"]))
+        for k in range(copies):
+            rng = random.Random(f"{seed}:{rec['id']}:inject_news:{k}")
+            inj = inject_promo(rec["text"], host_spans, banks[rec["split"]], rng, rec.get("title") or None)
+            # the source's id with its origin suffix replaced: the same article/host group
+            new = dict(rec, id=f"{rec['id'].rsplit('-', 1)[0]}-injn{k}", text=inj.text, origin="injected_news",
+                       spans=[s for s in inj.spans if s.get("kind") != _UNSURE],
+                       ignore=[[s["start"], s["end"]] for s in inj.spans if s.get("kind") == _UNSURE],
+                       forms=inj.forms, obfuscation=inj.obfuscation, brands=inj.brands,
+                       template_families=list(rec.get("template_families") or []) + inj.template_families)
+            out.append(new)
+    return out
+
+
 # ----------------------------------------------------------------------------- build
 
 def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | None = None,
@@ -305,7 +347,7 @@ def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | N
                   data_dir: Path = DATA_DIR, valid_outlets: Iterable[str] | None = None,
                   valid_fraction: float = 0.25, decoy_rate: float = 0.5, bank: Any = None,
                   progress: Callable[[int, int], None] | None = None, web: bool = True,
-                  short_docs: int = SHORT_DOCS) -> BuildStats:
+                  short_docs: int = SHORT_DOCS, inject_news: bool = False) -> BuildStats:
     """Build ``out_dir/{train,valid}.jsonl`` and ``manifest.json`` (see module doc).
 
     ``corpus_dir`` is ``shared/corpus`` (with ``news/`` and ``promo/``); ``gold_dir``
@@ -314,7 +356,8 @@ def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | N
     ``bank`` is a preloaded ``PromoBank`` (default: ``load_promo_bank`` with the gold texts
     excluded). ``web`` adds the real web material of ``corpus_dir/web`` (``filter.training.web``;
     whole hosts held out for valid) and ``short_docs`` short news texts (titles, ledes, a lede
-    with a related link), split with their outlet.
+    with a related link), split with their outlet. ``inject_news`` (off by default) appends the
+    ``inject_news`` step's copies (``inject_news_records``) after the shuffled records.
     """
     from filter.training.promo import load_promo_bank
 
@@ -373,13 +416,17 @@ def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | N
         web_recs, ws = web_records(corpus_dir / "web", excluder, seed)
         records.extend(web_recs)
         web_stats = ws.to_dict()
-    for r in records:
+    extra = inject_news_records(records, banks, seed) if inject_news else []
+    for r in records + extra:
         check_record(r)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     by_split = {s: [r for r in records if r["split"] == s] for s in SPLITS}
     for s in SPLITS:
         random.Random(f"{seed}:shuffle:{s}").shuffle(by_split[s])
+        more = [r for r in extra if r["split"] == s]
+        random.Random(f"{seed}:shuffle:inject_news:{s}").shuffle(more)
+        by_split[s] += more
     files: dict[str, dict[str, Any]] = {}
     for s in SPLITS:
         path = out_dir / f"{s}.jsonl"
@@ -394,7 +441,7 @@ def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | N
     manifest = {
         "version": MANIFEST_VERSION, "seed": seed, "limit": limit, "valid_outlets": vo,
         "valid_fraction": valid_fraction, "decoy_rate": decoy_rate,
-        "articles": len(kept), "docs": len(records), "counts": counts,
+        "articles": len(kept), "docs": len(records) + len(extra), "counts": counts,
         "excluded_gold": dict(sorted(excluded.items())), "gold_docs": excluder.n,
         "load": load_stats.to_dict(), "files": files,
         "corpus_files": {p.name: _sha256(p) for p in corpus_files(corpus_dir)},
@@ -406,12 +453,13 @@ def build_dataset(corpus_dir: Path, out_dir: Path, seed: int = 0, limit: int | N
                        for s, b in banks.items() if s in ("train", "valid")},
         "boilerplate_bank": {"train": bp_train.stats(), "valid": bp_valid.stats()},
         "overlap": overlap, "short_docs": short_docs, "web": web_stats,
+        "inject_news": {"origins": list(INJECT_NEWS_ORIGINS), "copies": INJECT_NEWS_COPIES} if inject_news else None,
     }
     mpath = out_dir / "manifest.json"
     tmp = mpath.with_name("manifest.json.tmp")
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, mpath)
-    return BuildStats(str(out_dir), seed, len(kept), len(records), counts, dict(sorted(excluded.items())),
+    return BuildStats(str(out_dir), seed, len(kept), len(records) + len(extra), counts, dict(sorted(excluded.items())),
                       vo, load_stats.to_dict(), files, overlap, round(time.perf_counter() - t0, 2))
 
 
