@@ -278,7 +278,9 @@ class Cleaner:
         return [self._result(t, *a) for t, a in zip(texts, self._analyse_many(texts, counts))]
 
     def clean_many(self, texts: Iterable[str], n_jobs: int = 1, chunksize: int = 64) -> Iterator[CleanResult]:
-        """Clean many documents in input order; ``n_jobs>1`` uses processes (model loaded once per worker).
+        """Clean many documents in input order; ``n_jobs>1`` uses processes: this one and
+        ``n_jobs - 1`` workers (model loaded once per worker; ``filter.parallel.imap_clean`` with
+        ``caller_cleans``: a document that kills its process, e.g. out of memory, can kill this one).
 
         Every item must be a ``str``: any other value (``None`` included) raises ``TypeError``
         naming its position, whatever ``n_jobs`` is, when the iteration reaches it (results
@@ -303,7 +305,7 @@ class Cleaner:
             return
         from filter.parallel import imap_clean
 
-        yield from imap_clean(self, texts, n_jobs=n_jobs, chunksize=chunksize)
+        yield from imap_clean(self, texts, n_jobs=n_jobs, chunksize=chunksize, caller_cleans=True)
 
     def clean_frame(self, df: "Any", text_column: str = "text", prefix: str = "") -> "Any":
         """Return a copy of a pandas DataFrame with ``cleaned``, ``spans`` and ratio columns added."""

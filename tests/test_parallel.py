@@ -104,6 +104,34 @@ def test_cleaner_is_shipped_once_per_worker(tmp_path):
     assert len(pids) == len(set(pids)) <= 2  # 50 chunks, but at most one unpickling per worker
 
 
+class ParentCounting:
+    """A cleaner wrapper counting, in this process only, the texts it cleans (workers get copies)."""
+
+    def __init__(self, cleaner) -> None:
+        self.cleaner, self.pid, self.seen = cleaner, os.getpid(), 0
+
+    def clean(self, text):
+        return self.clean_batch([text])[0]
+
+    def clean_batch(self, texts):
+        if os.getpid() == self.pid:
+            self.seen += len(texts)
+        return self.cleaner.clean_batch(texts)
+
+
+def test_calling_process_cleans_its_share_in_order(tmp_path):
+    # caller_cleans: n_jobs=2 is this process and one worker; it cleans chunks while the worker starts
+    log = tmp_path / "unpickled.log"
+    wrapped = ParentCounting(Cleaner(CountingModel(str(log))))
+    texts = make_texts(300, seed=4)
+    out = list(imap_clean(wrapped, texts, n_jobs=2, chunksize=7, caller_cleans=True))
+    assert [r.cleaned for r in out] == [wrapped.cleaner.clean(t).cleaned for t in texts]
+    assert [r.text for r in out] == texts
+    assert 0 < wrapped.seen < len(texts)
+    pids = log.read_text().split() if log.exists() else []
+    assert len(pids) <= 1 and str(os.getpid()) not in pids   # one worker, the caller unpickled nothing
+
+
 def test_clean_records_pairs_records_with_results_or_errors():
     recs = [Record(0, "a", "ok Gacor77"), Record(1, "b", None, error="invalid JSON"),
             Record(2, "c", "RUSAK"), Record(3, "d", "")]
