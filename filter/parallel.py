@@ -128,21 +128,29 @@ def _watch_parent(parent_pid: int, poll: float = PARENT_POLL_SECONDS) -> None:
 
 @dataclass(frozen=True)
 class _Shipped:
-    """Where the parent wrote the pickled cleaner for its workers to read (``_start_pool``)."""
+    """Where the parent wrote the pickled cleaner for its workers to read (``_start_pool``):
+    ``fd`` is the parent's open descriptor when ``path`` is its ``/proc/<pid>/fd/<fd>`` entry
+    (the file itself already unlinked), ``None`` when ``path`` is a named temporary file."""
 
     path: str
+    fd: int | None = None
 
 
 def _ship(cleaner: "Cleaner") -> _Shipped:
-    """Pickle ``cleaner`` once (cloudpickle, as loky would) to a temporary file that loky's resource
-    tracker removes if this process dies before ``_unship``.
+    """Pickle ``cleaner`` once (cloudpickle, as loky would) to a temporary file for the workers.
 
     Reason: as an initializer argument the cleaner (~33 MB pickled with the bundled models) is
     pickled again for every worker and written down the pipe that starts it, and loky starts the
     workers one after another, each write blocking until that worker's interpreter is up and has
     read it all: on 2 cores the second worker started ~0.3 s after the first, which sat idle
     until both were started (6,000-article runs). A path is a few bytes: the workers start at once
-    and read the file side by side."""
+    and read the file side by side.
+
+    Nothing is left behind, even when the whole process group is killed: where ``/proc`` exposes
+    this process's descriptors (Linux) the file is unlinked at once and the workers open it
+    through ``/proc/<pid>/fd/<fd>``; the kernel frees it when the descriptor closes, at
+    ``_unship`` or at this process's death. Elsewhere the named file is registered with loky's
+    resource tracker (removed if this process dies, not if the tracker is killed too)."""
     import tempfile
 
     from joblib.externals.loky.backend import resource_tracker
@@ -152,15 +160,25 @@ def _ship(cleaner: "Cleaner") -> _Shipped:
     fd, path = tempfile.mkstemp(prefix="filter-cleaner-", suffix=".pkl")
     resource_tracker.register(path, "file")
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(fd, "wb", closefd=False) as fh:
             fh.write(data)
+        proc = f"/proc/{os.getpid()}/fd/{fd}"
+        if os.path.exists(proc):
+            _unship(_Shipped(path))
+            return _Shipped(proc, fd)
     except BaseException:
+        os.close(fd)
         _unship(_Shipped(path))
         raise
+    os.close(fd)
     return _Shipped(path)
 
 
 def _unship(shipped: _Shipped) -> None:
+    """Free what ``_ship`` made: close the descriptor, or remove the named file."""
+    if shipped.fd is not None:
+        os.close(shipped.fd)
+        return
     from joblib.externals.loky.backend import resource_tracker
 
     try:

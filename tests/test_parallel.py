@@ -132,6 +132,23 @@ def test_calling_process_cleans_its_share_in_order(tmp_path):
     assert len(pids) <= 1 and str(os.getpid()) not in pids   # one worker, the caller unpickled nothing
 
 
+def test_shipped_cleaner_leaves_no_named_file(tmp_path, monkeypatch):
+    # the pickled cleaner the workers read must not outlive the run, even if every process is
+    # SIGKILLed: on Linux its name is gone before any worker starts (read via /proc/<pid>/fd)
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    texts = make_texts(120, seed=5)
+    it = imap_clean(fake_cleaner(), texts, n_jobs=2, chunksize=5)
+    first = next(it)
+    during = sorted(p.name for p in tmp_path.glob("filter-cleaner-*"))
+    rest = list(it)
+    assert [first.text] + [r.text for r in rest] == texts
+    if Path(f"/proc/{os.getpid()}/fd").is_dir():
+        assert during == []
+    assert list(tmp_path.glob("filter-cleaner-*")) == []
+
+
 def test_clean_records_pairs_records_with_results_or_errors():
     recs = [Record(0, "a", "ok Gacor77"), Record(1, "b", None, error="invalid JSON"),
             Record(2, "c", "RUSAK"), Record(3, "d", "")]
