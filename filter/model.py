@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
@@ -356,6 +356,9 @@ DOC_GAMBLING_NEWS, DOC_PROMO = DOC_CLASSES.index("gambling_news"), DOC_CLASSES.i
 def token_repeats(st: Stack, idx: np.ndarray) -> np.ndarray:
     """For tokens ``idx``: in how many *other* units of the document the same word occurs
     (capped at 3, scaled to 0..1)."""
+    kernel = _compiled_features()
+    if kernel is not None:
+        return kernel.repeats(st.tok_unit, st.tok_hash, st.unit_doc, st.tok_doc, np.asarray(idx, np.int64))
     ok = np.nonzero(st.tok_unit >= 0)[0]
     if not len(idx) or not len(ok):
         return np.zeros(len(idx), dtype=np.float32)
@@ -498,6 +501,11 @@ def context_features(dense: np.ndarray, P1: np.ndarray, st: Stack) -> np.ndarray
     mean boilerplate)."""
     n, nd_cols = dense.shape
     out = np.empty((n, nd_cols + 3 + 4 * 7 + 2), dtype=np.float32)   # filled column block by block
+    kernel = _compiled_features()
+    if kernel is not None:
+        kernel.context(np.ascontiguousarray(dense, np.float32), np.ascontiguousarray(P1, np.float32),
+                  st.unit_doc, st.block, st.whole, st.unit_off, out)
+        return out
     out[:, :nd_cols] = dense
     out[:, nd_cols:nd_cols + 3] = P1
     J = _neighbours(st.unit_doc, np.arange(n), (-2, -1, 1, 2))
@@ -524,6 +532,10 @@ def marker_distance(st: Stack, W: np.ndarray) -> np.ndarray:
     far = np.full(n, MAX_AFTER_MARKER + 1, dtype=np.int64)
     if not n:
         return far
+    kernel = _compiled_features()
+    if kernel is not None:   # the threshold in W's dtype, as numpy compares an array with a Python float
+        kernel.marker(W, st.tok_unit, np.array(MARKER_MIN, W.dtype), far)
+        return far
     idx = np.arange(n)
     last = np.maximum.accumulate(np.where(W[:, BOILER] >= MARKER_MIN, idx, -1))
     ok = (last >= 0) & (st.tok_unit[np.maximum(last, 0)] == st.tok_unit) & (st.tok_unit >= 0)
@@ -537,6 +549,10 @@ def candidates(W: np.ndarray, since: np.ndarray, st: Stack) -> np.ndarray:
     signal, and they are everywhere."""
     if not len(W):
         return np.zeros(0, dtype=np.int64)
+    kernel = _compiled_features()
+    if kernel is not None:
+        return kernel.candidates(W, np.asarray(since, np.int64), st.tok_flags, st.tok_doc, st.tok_unit,
+                                 len(st.unit_doc), np.array(MARKER_MIN, W.dtype), np.array(CANDIDATE_MIN, W.dtype))
     # promo-looking words, and furniture markers (common words that merely occur in furniture,
     # "pemerintah", "sekolah", score in between and trigger nothing)
     j = np.where(W[:, BOILER] >= MARKER_MIN, 1.0, W[:, PROMO])
@@ -563,6 +579,13 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     m, nf = len(idx), st.tok_flags.shape[1]
     nw = 2 * WINDOW + 1
     out = np.empty((m, 2 + 2 * nw + 3 * nf + 3 + 1 + 1 + 2 + 1), dtype=np.float32)   # filled block by block
+    kernel = _compiled_features()
+    if kernel is not None:
+        kernel.token(st.tok_flags, np.ascontiguousarray(W, np.float32), np.ascontiguousarray(P1, np.float32),
+                  np.asarray(idx, np.int64), np.asarray(since, np.int64), np.ascontiguousarray(dense, np.float32),
+                  st.tok_doc, st.tok_unit, st.unit_doc, st.unit_off, st.whole, out)
+        out[:, -1] = token_repeats(st, idx)
+        return out
     caps = cumsum0(st.tok_flags[:, 2], np.float64)
     d = since[idx]
     start = np.maximum(idx - np.minimum(d, MAX_AFTER_MARKER), 0)
@@ -590,6 +613,201 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     out[:, c + 7] = token_repeats(st, idx)
     return out
 
+
+
+# ---------------------------------------------------------------- compiled context and token passes
+# ``context_features`` and ``token_features`` are a few dozen small numpy calls each: on one
+# document their fixed cost is most of their time (scripts/bench_stages.py: 0.18 ms of a
+# 2.7 ms ``clean()`` against 0.03 ms per document in a batch). With numba (the ``fast`` extra)
+# each is one compiled loop with the same arithmetic in the same order (float64 sums and
+# quotients cast to float32 once, as numpy does), so the same bits;
+# ``FILTER_COMPILED_FEATURES=0`` switches them off with the other compiled feature passes.
+
+def _context_kernel(dense, P1, unit_doc, block, whole, unit_off, out):  # pragma: no cover - compiled
+    n, nd = dense.shape
+    ndoc = unit_off.shape[0] - 1
+    pmax = np.zeros(ndoc, np.float32)
+    bsum = np.zeros(ndoc, np.float64)
+    for i in range(n):
+        d = unit_doc[i]
+        if P1[i, PROMO] > pmax[d]:
+            pmax[d] = P1[i, PROMO]
+        bsum[d] += np.float64(P1[i, BOILER])
+    width = out.shape[1]
+    for i in range(n):
+        for c in range(nd):
+            out[i, c] = dense[i, c]
+        for c in range(3):
+            out[i, nd + c] = P1[i, c]
+        d = unit_doc[i]
+        q = 0
+        for k in (-2, -1, 1, 2):
+            j = i + k
+            c = nd + 3 + 7 * q
+            if j >= 0 and j < n and unit_doc[j] == d:
+                out[i, c] = P1[j, 0]
+                out[i, c + 1] = P1[j, 1]
+                out[i, c + 2] = P1[j, 2]
+                out[i, c + 3] = dense[j, _PROMO_MAX]
+                out[i, c + 4] = dense[j, _PROMO_N]
+                out[i, c + 5] = 1.0 if block[j] == block[i] else 0.0
+                out[i, c + 6] = 1.0 if whole[j] else 0.0
+            else:
+                for x in range(7):
+                    out[i, c + x] = 0.0
+            q += 1
+        out[i, width - 2] = pmax[d]
+        out[i, width - 1] = bsum[d] / max(unit_off[d + 1] - unit_off[d], 1)
+
+
+def _token_kernel(flags, W, P1, idx, since, dense, tok_doc, tok_unit, unit_doc, unit_off, whole,
+                  out):  # pragma: no cover - compiled
+    """``token_features`` but its last column (``token_repeats``, filled by the caller)."""
+    ntok, nf = flags.shape
+    caps = np.zeros(ntok + 1, np.float64)
+    for i in range(ntok):
+        caps[i + 1] = caps[i] + np.float64(flags[i, 2])
+    ndoc = unit_off.shape[0] - 1
+    pmax = np.zeros(ndoc, np.float32)
+    for u in range(unit_doc.shape[0]):
+        if P1[u, PROMO] > pmax[unit_doc[u]]:
+            pmax[unit_doc[u]] = P1[u, PROMO]
+    nw = 2 * WINDOW + 1
+    c0 = 2 + 2 * nw
+    c1 = c0 + 3 * nf
+    for r in range(idx.shape[0]):
+        i = idx[r]
+        d = since[i]
+        start = max(i - min(d, MAX_AFTER_MARKER), 0)
+        cap_share = (caps[i + 1] - caps[start]) / max(i + 1 - start, 1)
+        out[r, 0] = min(d, MAX_AFTER_MARKER + 1) / (MAX_AFTER_MARKER + 1)
+        out[r, 1] = cap_share if d <= MAX_AFTER_MARKER else -1.0
+        doc = tok_doc[i]
+        for q in range(nw):
+            j = i + q - WINDOW
+            ok = j >= 0 and j < ntok and tok_doc[j] == doc
+            out[r, 2 + 2 * q] = W[j, PROMO] if ok else 0.0
+            out[r, 3 + 2 * q] = W[j, BOILER] if ok else 0.0
+            if q >= WINDOW - 1 and q <= WINDOW + 1:
+                c = c0 + (q - WINDOW + 1) * nf
+                for f in range(nf):
+                    out[r, c + f] = flags[j, f] if ok else 0.0
+        unit = tok_unit[i] if tok_unit[i] >= 0 else unit_off[doc]
+        if unit_off[doc + 1] - unit_off[doc] > 0:
+            out[r, c1] = P1[unit, 0]
+            out[r, c1 + 1] = P1[unit, 1]
+            out[r, c1 + 2] = P1[unit, 2]
+            out[r, c1 + 3] = 1.0 if whole[unit] else 0.0
+            out[r, c1 + 5] = dense[unit, _DOC_COL_GN]
+            out[r, c1 + 6] = dense[unit, _DOC_COL_PROMO]
+        else:
+            for x in (0, 1, 2, 3, 5, 6):
+                out[r, c1 + x] = 0.0
+        out[r, c1 + 4] = pmax[doc]
+
+
+def _marker_kernel(W, tok_unit, marker_min, out):  # pragma: no cover - compiled
+    """``marker_distance`` into ``out`` (filled with MAX_AFTER_MARKER + 1 by the caller)."""
+    last = -1
+    for i in range(W.shape[0]):
+        if W[i, BOILER] >= marker_min:
+            last = i
+        if last >= 0 and tok_unit[i] >= 0 and tok_unit[last] == tok_unit[i]:
+            out[i] = min(i - last, MAX_AFTER_MARKER + 1)
+
+
+def _candidates_kernel(W, since, flags, tok_doc, tok_unit, n_units, marker_min,
+                       candidate_min):  # pragma: no cover - compiled
+    """``candidates``: the thresholds come in W's dtype (numpy compares in it)."""
+    n = W.shape[0]
+    j = np.empty(n, W.dtype)
+    for i in range(n):
+        j[i] = 1.0 if W[i, BOILER] >= marker_min else W[i, PROMO]
+        if flags[i, _STOP] > 0 or flags[i, _DIGIT] > 0:
+            j[i] = 0.0
+    unit_len = np.zeros(n_units, np.int64)
+    for i in range(n):
+        if tok_unit[i] >= 0:
+            unit_len[tok_unit[i]] += 1
+    out = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        m = j[i]
+        if i > 0 and tok_doc[i - 1] == tok_doc[i] and j[i - 1] > m:
+            m = j[i - 1]
+        if i + 1 < n and tok_doc[i + 1] == tok_doc[i] and j[i + 1] > m:
+            m = j[i + 1]
+        ulen = unit_len[tok_unit[i]] if tok_unit[i] >= 0 else 0
+        if m >= candidate_min or (since[i] <= MAX_AFTER_MARKER and ulen >= MIN_GLUED_UNIT):
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+def _repeats_kernel(tok_unit, tok_hash, unit_doc, tok_doc, idx):  # pragma: no cover - compiled
+    """``token_repeats``: the same distinct (unit, word) and (document, word) keys, sorted."""
+    out = np.zeros(idx.shape[0], np.float32)
+    n = 0
+    for i in range(tok_unit.shape[0]):
+        if tok_unit[i] >= 0:
+            n += 1
+    if idx.shape[0] == 0 or n == 0:
+        return out
+    pairs = np.empty(n, np.int64)
+    k = 0
+    for i in range(tok_unit.shape[0]):
+        if tok_unit[i] >= 0:
+            pairs[k] = (tok_unit[i] << 32) | np.int64(tok_hash[i])
+            k += 1
+    pairs = np.sort(pairs)
+    keys = np.empty(n, np.int64)
+    m = 0
+    for q in range(n):
+        if q == 0 or pairs[q] != pairs[q - 1]:
+            keys[m] = (unit_doc[pairs[q] >> 32] << 32) | (pairs[q] & 0xFFFFFFFF)
+            m += 1
+    keys = np.sort(keys[:m])
+    words = np.empty(m, np.int64)
+    per_word = np.empty(m, np.int64)
+    w = 0
+    for q in range(m):
+        if q == 0 or keys[q] != keys[q - 1]:
+            words[w] = keys[q]
+            per_word[w] = 0
+            w += 1
+        per_word[w - 1] += 1
+    words, per_word = words[:w], per_word[:w]
+    for r in range(idx.shape[0]):
+        key = (tok_doc[idx[r]] << 32) | np.int64(tok_hash[idx[r]])
+        pos = min(np.searchsorted(words, key), w - 1)
+        units = per_word[pos] if words[pos] == key else 1
+        out[r] = min(units - 1, 3) / 3
+    return out
+
+
+class _Kernels(NamedTuple):
+    context: Any
+    token: Any
+    marker: Any
+    candidates: Any
+    repeats: Any
+
+
+_DOC_COL_GN, _DOC_COL_PROMO = _DOC_COLS
+_COMPILED_FEATURES: list = []   # the compiled _Kernels once loaded ([None]: not available)
+
+
+def _compiled_features() -> _Kernels | None:
+    """The compiled context, token, marker, candidate and repeat passes, or None (numba absent
+    or ``FILTER_COMPILED_FEATURES=0``)."""
+    if not _COMPILED_FEATURES:
+        from filter.jit import jit_or_none
+
+        fns = (_context_kernel, _token_kernel, _marker_kernel, _candidates_kernel, _repeats_kernel)
+        first = jit_or_none(fns[0], "FILTER_COMPILED_FEATURES")
+        _COMPILED_FEATURES.append(None if first is None else
+                                  _Kernels(first, *(jit_or_none(f, "FILTER_COMPILED_FEATURES") for f in fns[1:])))
+    return _COMPILED_FEATURES[0]
 
 
 class FilterModel:
