@@ -287,25 +287,43 @@ class Cleaner:
         before it have been yielded). For records that may lack a text, use the CLI or
         ``filter.parallel.clean_records``, which return an error per record instead.
         """
-        texts = _only_strings(texts)
-        if n_jobs == 1:
-            batch: list[str] = []
-            try:
-                for t in texts:
-                    batch.append(t)
-                    if len(batch) >= chunksize:
-                        yield from self.clean_batch(batch)
-                        batch = []
-            except TypeError:
-                if batch:   # the items before the bad one are cleaned and yielded first
-                    yield from self.clean_batch(batch)
-                raise
-            if batch:
-                yield from self.clean_batch(batch)
+        if n_jobs != 1:
+            yield from self._clean_many_parallel(texts, n_jobs, chunksize)
             return
+        batch: list[str] = []
+        try:
+            for t in _only_strings(texts):
+                batch.append(t)
+                if len(batch) >= chunksize:
+                    yield from self.clean_batch(batch)
+                    batch = []
+        except TypeError:
+            if batch:   # the items before the bad one are cleaned and yielded first
+                yield from self.clean_batch(batch)
+            raise
+        if batch:
+            yield from self.clean_batch(batch)
+
+    def _clean_many_parallel(self, texts: Iterable[str], n_jobs: int, chunksize: int) -> Iterator[CleanResult]:
+        """``clean_many`` with processes. A non-``str`` item goes on as a placeholder (read ahead
+        with the rest), and its ``TypeError`` is raised when the results reach its position."""
         from filter.parallel import imap_clean
 
-        yield from imap_clean(self, texts, n_jobs=n_jobs, chunksize=chunksize, caller_cleans=True)
+        bad: dict[int, TypeError] = {}
+
+        def checked() -> Iterator[str | None]:
+            for i, t in enumerate(texts):
+                if isinstance(t, str):
+                    yield t
+                else:
+                    bad[i] = TypeError(f"texts[{i}] must be str, not {type(t).__name__}")
+                    yield None
+                    return   # nothing after it is read: the iteration stops there
+
+        for i, r in enumerate(imap_clean(self, checked(), n_jobs=n_jobs, chunksize=chunksize, caller_cleans=True)):
+            if i in bad:
+                raise bad[i]
+            yield r
 
     def clean_frame(self, df: "Any", text_column: str = "text", prefix: str = "") -> "Any":
         """Return a copy of a pandas DataFrame with ``cleaned``, ``spans`` and ratio columns added."""

@@ -118,6 +118,30 @@ def _thread_limit(threads: int | None) -> Any:
     return threadpool_limits(limits=threads)
 
 
+def _thread_cap(threads: int | None) -> Any:
+    """A threadpoolctl controller of this process's OpenMP/BLAS libraries (scanned once), for
+    ``_clean_capped``; None when ``threads`` is None or threadpoolctl is absent."""
+    if threads is None:
+        return None
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return None
+    return ThreadpoolController()
+
+
+def _clean_capped(cleaner: "Cleaner", texts: list[str | None], errors: str, cap: Any,
+                  threads: int | None) -> list[CleanResult | Failure | None]:
+    """``_clean_batch`` with this process's OpenMP/BLAS threads capped at ``threads`` during the
+    call only. Reason: a cap held across ``yield`` outlives the call (the caller's own code
+    between items runs capped) and generators that end in another order than they started
+    restore each other's caps, leaving the process capped."""
+    if cap is None:
+        return _clean_batch(cleaner, texts, errors)
+    with cap.limit(limits=threads):
+        return _clean_batch(cleaner, texts, errors)
+
+
 def _watch_parent(parent_pid: int, poll: float = PARENT_POLL_SECONDS) -> None:
     """Exit this worker as soon as its parent is gone (re-parented: ``getppid`` changes)."""
     while True:
@@ -130,10 +154,13 @@ def _watch_parent(parent_pid: int, poll: float = PARENT_POLL_SECONDS) -> None:
 class _Shipped:
     """Where the parent wrote the pickled cleaner for its workers to read (``_start_pool``):
     ``fd`` is the parent's open descriptor when ``path`` is its ``/proc/<pid>/fd/<fd>`` entry
-    (the file itself already unlinked), ``None`` when ``path`` is a named temporary file."""
+    (the file itself already unlinked), ``None`` when ``path`` is a named temporary file. A worker
+    that starts after the run has ended may find the descriptor number reused for another file
+    or pipe of the parent: ``ident`` tells it so (``_read_shipped``)."""
 
     path: str
     fd: int | None = None
+    ident: tuple[int, int] = (0, 0)   # (st_dev, st_ino) of the file: what a worker must find at ``path``
 
 
 def _ship(cleaner: "Cleaner") -> _Shipped:
@@ -147,7 +174,7 @@ def _ship(cleaner: "Cleaner") -> _Shipped:
     and read the file side by side.
 
     Nothing is left behind, even when the whole process group is killed: where ``/proc`` exposes
-    this process's descriptors (Linux) the file is unlinked at once and the workers open it
+    this process's descriptors (Linux) the file is unlinked as soon as it is created, and the workers open it
     through ``/proc/<pid>/fd/<fd>``; the kernel frees it when the descriptor closes, at
     ``_unship`` or at this process's death. Elsewhere the named file is registered with loky's
     resource tracker (removed if this process dies, not if the tracker is killed too)."""
@@ -158,20 +185,45 @@ def _ship(cleaner: "Cleaner") -> _Shipped:
 
     data = dumps(cleaner)
     fd, path = tempfile.mkstemp(prefix="filter-cleaner-", suffix=".pkl")
-    resource_tracker.register(path, "file")
+    proc = f"/proc/{os.getpid()}/fd/{fd}"
+    named = not os.path.exists(proc)
     try:
+        if named:
+            resource_tracker.register(path, "file")
+        else:   # unnamed before a byte is written: a kill during the write leaves nothing either
+            os.unlink(path)
         with os.fdopen(fd, "wb", closefd=False) as fh:
             fh.write(data)
-        proc = f"/proc/{os.getpid()}/fd/{fd}"
-        if os.path.exists(proc):
-            _unship(_Shipped(path))
-            return _Shipped(proc, fd)
+        st = os.fstat(fd)
     except BaseException:
         os.close(fd)
-        _unship(_Shipped(path))
+        if named:
+            _unship(_Shipped(path))
         raise
+    if not named:
+        return _Shipped(proc, fd, (st.st_dev, st.st_ino))
     os.close(fd)
-    return _Shipped(path)
+    return _Shipped(path, None, (st.st_dev, st.st_ino))
+
+
+def _read_shipped(shipped: _Shipped) -> "Cleaner | None":
+    """The cleaner ``_ship`` wrote, or None when the run has ended (the file is gone, or its
+    descriptor number now names another file or a pipe of the parent: opened without blocking
+    and checked before a byte is read, so a worker never reads the parent's data)."""
+    import errno
+    import pickle
+
+    try:
+        fd = os.open(shipped.path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENXIO):   # gone, or now a socket
+            return None
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != shipped.ident:
+            return None
+        return pickle.loads(fh.read())
 
 
 def _unship(shipped: _Shipped) -> None:
@@ -191,13 +243,10 @@ def _unship(shipped: _Shipped) -> None:
 def _init_worker(cleaner: "Cleaner | _Shipped", threads: int | None = None, parent_pid: int | None = None) -> None:
     global _WORKER_CLEANER, _THREAD_LIMIT
     if isinstance(cleaner, _Shipped):
-        import pickle
-
-        try:
-            with open(cleaner.path, "rb") as fh:
-                cleaner = pickle.loads(fh.read())
-        except FileNotFoundError:   # the run ended before this worker started: it gets no task
+        loaded = _read_shipped(cleaner)
+        if loaded is None:   # the run ended before this worker started: it gets no task
             return
+        cleaner = loaded
     _WORKER_CLEANER = cleaner
     _THREAD_LIMIT = _thread_limit(threads)
     if parent_pid is not None:
@@ -255,13 +304,9 @@ def _chunks(it: Iterator[Any], size: int) -> Iterator[list[Any]]:
 
 def _serial(cleaner: "Cleaner", texts: Iterator[str | None], chunksize: int, errors: str,
             threads: int | None) -> Iterator[CleanResult | Failure | None]:
-    limit_ctx = _thread_limit(threads)
-    try:
-        for chunk in _chunks(texts, chunksize):
-            yield from _clean_batch(cleaner, chunk, errors)
-    finally:
-        if limit_ctx is not None:
-            limit_ctx.restore_original_limits()
+    cap = _thread_cap(threads)
+    for chunk in _chunks(texts, chunksize):
+        yield from _clean_capped(cleaner, chunk, errors, cap, threads)
 
 
 def _start_pool(cleaner: "Cleaner | _Shipped", jobs: int, threads: int) -> Any:
@@ -295,7 +340,7 @@ def imap_clean(
     (default ``2 * n_jobs``; ``8 * n_jobs`` with ``caller_cleans``, which cleans chunks while the
     workers start) are read ahead. ``threads_per_worker`` caps each worker's OpenMP/BLAS threads
     (default: cores // n_jobs, at least 1; with ``caller_cleans`` the calling process's too, while
-    iterating; serially: no cap unless given, and then only while iterating). With
+    it cleans a chunk; serially: no cap unless given, and then only while a chunk is cleaned). With
     ``min_parallel_chars > 0``, up to that many characters of text are read ahead first and
     workers start only if the input is longer; otherwise it is cleaned in-process.
     ``stats.workers`` receives the number of processes used.
@@ -341,13 +386,13 @@ def imap_clean(
     # chunks queued or running in the workers before the caller takes one
     backlog = 2 * workers if caller_cleans else limit
     threads = threads_per_worker or max(1, (os.cpu_count() or 1) // jobs)
+    cap = _thread_cap(threads) if caller_cleans else None   # the caller, while it cleans: the workers' cap
     shipped = _ship(cleaner)
     try:
         pool = _start_pool(shipped, workers, threads)
     except BaseException:
         _unship(shipped)
         raise
-    limit_ctx = _thread_limit(threads) if caller_cleans else None   # the caller: the workers' cap
     chunks = _chunks(source, chunksize)
     more = True
     finished = False
@@ -370,7 +415,7 @@ def imap_clean(
                     continue
                 local: Future = Future()
                 try:
-                    local.set_result(_clean_batch(cleaner, chunk, errors))
+                    local.set_result(_clean_capped(cleaner, chunk, errors, cap, threads))
                 except Exception as exc:  # raised when the iteration reaches this chunk
                     local.set_exception(exc)
                 pending.append((local, chunk, False))
@@ -379,10 +424,9 @@ def imap_clean(
             yield from _restore(fut.result(), sent)
         finished = True
     finally:
-        for fut, _, _ in pending:
-            fut.cancel()
-        if limit_ctx is not None:
-            limit_ctx.restore_original_limits()
+        # no ``cancel()`` of pending futures: loky's shutdown with ``kill_workers`` fails them
+        # itself, and a cancelled one made its manager thread die on ``set_exception``
+        # (InvalidStateError) before it stopped the workers: the interpreter then hung at exit
         # all results in: the workers exit on their own, not waited for (joining them took ~0.16 s
         # of a 4.7 s run); interrupted, failed or abandoned by the caller: stop them now
         pool.shutdown(wait=False, kill_workers=not finished)

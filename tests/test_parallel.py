@@ -211,21 +211,109 @@ def test_worker_initializer_caps_openmp_threads():
         parallel._WORKER_CLEANER = None
 
 
-def test_serial_thread_cap_is_restored():
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+def _omp_threads() -> list[int]:
+    import threadpoolctl
+
+    return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "openmp"]
+
+
+class CapRecording:
+    """A cleaner wrapper recording this process's OpenMP thread counts while it cleans."""
+
+    def __init__(self, cleaner) -> None:
+        self.cleaner, self.pid, self.seen = cleaner, os.getpid(), []
+
+    def clean(self, text):
+        return self.clean_batch([text])[0]
+
+    def clean_batch(self, texts):
+        if os.getpid() == self.pid:
+            self.seen.append(_omp_threads())
+        return self.cleaner.clean_batch(texts)
+
+
+def test_serial_thread_cap_holds_while_a_chunk_is_cleaned_only():
+    pytest.importorskip("threadpoolctl")
     pytest.importorskip("sklearn.ensemble")
-
-    def omp_threads():
-        return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "openmp"]
-
-    before = omp_threads()
-    seen = []
+    before = _omp_threads()
+    between = []
 
     def texts():
-        for t in ["a Gacor77", "b"]:
-            seen.append(omp_threads())
+        for t in ["a Gacor77", "b", "c"]:
+            between.append(_omp_threads())
             yield t
 
-    out = list(imap_clean(fake_cleaner(), texts(), n_jobs=1, threads_per_worker=1))
-    assert len(out) == 2 and all(x == [1] * len(before) for x in seen[1:])
-    assert omp_threads() == before
+    wrapped = CapRecording(fake_cleaner())
+    out = list(imap_clean(wrapped, texts(), n_jobs=1, chunksize=1, threads_per_worker=1))
+    assert len(out) == 3
+    assert wrapped.seen and all(x == [1] * len(before) for x in wrapped.seen)   # capped while cleaning
+    assert all(x == before for x in between)   # not while the caller's own code runs
+    assert _omp_threads() == before
+
+
+def test_interleaved_generators_leave_the_thread_limits_as_they_were():
+    # two clean_many generators ending in another order than they started (and one closed
+    # half-way) used to restore each other's caps, leaving this process capped
+    pytest.importorskip("threadpoolctl")
+    pytest.importorskip("sklearn.ensemble")
+    before = _omp_threads()
+    wrapped = CapRecording(fake_cleaner())
+    a = imap_clean(wrapped, ["satu Gacor77"] * 4, n_jobs=2, chunksize=1, caller_cleans=True)
+    b = imap_clean(wrapped, ["dua"] * 8, n_jobs=2, chunksize=1, caller_cleans=True)
+    for _ in zip(a, b):
+        pass
+    b.close()
+    assert _omp_threads() == before
+
+
+def test_breaking_out_of_clean_many_stops_its_workers_and_the_interpreter_exits():
+    # cancelling loky futures before shutdown killed loky's manager thread: the worker stayed
+    # and the interpreter hung at exit
+    code = (
+        "import sys; sys.path[:0] = [%r, %r]\n"
+        "from fakes import fake_cleaner\n"
+        "n = 0\n"
+        "for r in fake_cleaner().clean_many(['satu Gacor77'] * 400, n_jobs=2, chunksize=2):\n"
+        "    n += 1\n"
+        "    if n == 10:\n"
+        "        break\n"
+        "print('broke after', n)\n"
+    ) % (str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "broke after 10" in proc.stdout
+    assert "InvalidStateError" not in proc.stderr
+
+
+def test_a_late_worker_never_reads_a_reused_descriptor(tmp_path):
+    # after the run the parent's descriptor number can name another file or a pipe: a worker
+    # starting then must get no cleaner and must not read a byte of it
+    from filter import parallel as par
+
+    shipped = par._ship(fake_cleaner())
+    assert par._read_shipped(shipped) is not None   # during the run: the cleaner
+    par._unship(shipped)
+    if shipped.fd is None:
+        pytest.skip("no /proc/<pid>/fd here: the named-file path")
+    r, w = os.pipe()
+    other = None
+    try:
+        if shipped.fd not in (r, w):
+            other = open(tmp_path / "user.txt", "w+")
+        os.write(w, b"message for the parent")
+        assert par._read_shipped(shipped) is None
+        assert os.read(r, 100) == b"message for the parent"   # nothing stolen
+    finally:
+        os.close(r)
+        os.close(w)
+        if other is not None:
+            other.close()
+
+
+def test_clean_many_with_workers_raises_a_bad_item_at_its_position():
+    texts = ["satu Gacor77"] * 40 + [None] + ["dua"] * 5
+    got = []
+    with pytest.raises(TypeError, match=r"texts\[40\] must be str, not NoneType"):
+        for r in fake_cleaner().clean_many(texts, n_jobs=2, chunksize=4):
+            got.append(r)
+    assert len(got) == 40
