@@ -420,7 +420,7 @@ def token_flags(text: str, toks: "list[tuple[int, int]] | np.ndarray", intrinsic
         return np.zeros((0, len(SHAPE_FLAGS)), dtype=np.float32)
     F = intrinsic.copy()
     ends = np.fromiter((e for _, e in toks), dtype=np.int64, count=n) if not isinstance(toks, np.ndarray) else toks[:, 1]
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     nxt = np.append(codes, np.uint32(0))[ends]
     F[:, 5] = nxt == ord(",")
     F[:, 6] = (nxt == ord(".")) | (nxt == ord("!")) | (nxt == ord("?"))

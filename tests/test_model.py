@@ -250,3 +250,15 @@ def test_texts_of_invisible_characters_only_yield_a_result(cleaner, text):
     assert r.spans == [] and r.text == text
     batch = cleaner.clean_batch([text, "Berita biasa hari ini.", text])
     assert len(batch) == 3 and batch[0].spans == [] and batch[2].spans == []
+
+
+@pytest.mark.parametrize("surrogate", ["\ud800", "\udc80", "\udfff", "\udbff\udbff"])
+def test_lone_surrogates_are_cleaned_not_a_crash(cleaner, surrogate):
+    # what Python's errors="surrogateescape" makes of undecodable bytes: the library takes it
+    # (the CLI replaces it before); one bad document must not fail its batch
+    texts = [f"Harga cabai naik{surrogate} di pasar.\nSlot88{surrogate}gacor daftar sekarang",
+             surrogate, f"{surrogate} Baca juga: Harga gabah", "Polisi menangkap bandar judi di Jakarta."]
+    batch = cleaner.clean_batch(texts)
+    for t, r in zip(texts, batch):
+        assert r.to_dict() == cleaner.clean(t).to_dict()
+        assert all(0 <= s.start < s.end <= len(t) for s in r.spans)
