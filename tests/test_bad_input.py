@@ -219,3 +219,22 @@ def test_max_chars_turns_oversized_documents_into_error_records(tmp_path):
     assert out[0]["cleaned"] == rendered("pendek Slot88") and "error" not in out[0]
     assert out[1]["error"] == "document too long: 800 characters > --max-chars 200"
     assert out[1]["text"] == docs[1]["text"] and out[1]["cleaned"] is None
+
+
+def test_json_past_the_parsers_limits_is_an_error_record_not_a_crash(tmp_path):
+    # valid JSON that json.loads refuses (nesting past the recursion limit, an integer of over
+    # 4,300 digits) used to end the run with a traceback, losing the records before it
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join([
+        json.dumps({"id": "a", "text": "satu Gacor77"}),
+        "[" * 100_000 + "]" * 100_000,
+        '{"id": "b", "text": "dua", "n": ' + "9" * 5000 + "}",
+        json.dumps({"id": "c", "text": "tiga"}),
+    ]) + "\n", encoding="utf-8")
+    res = run("clean", src, "-o", tmp_path / "out.jsonl", "-j", 1)
+    assert res.exit_code == 1 and "Traceback" not in (res.stderr or "")
+    out = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(out) == 4
+    assert [o.get("id") for o in (out[0], out[3])] == ["a", "c"] and out[0]["cleaned"] == "satu"
+    assert "nested too deeply" in out[1]["error"] and "line 2" in out[1]["error"]
+    assert "line 3" in out[2]["error"] and "4300" in out[2]["error"]

@@ -211,9 +211,14 @@ def _read_jsonl(source: Source, text_field: str, id_field: str, prefix: str) -> 
             fallback = f"{prefix}{lineno}" if prefix else lineno
             try:  # without its line break, an unterminated string is reported as such
                 obj = json.loads(line.rstrip("\r\n"))
-            except json.JSONDecodeError as exc:
+            except (ValueError, RecursionError) as exc:
+                # JSONDecodeError, and what json.loads raises past its limits on valid JSON: an
+                # integer of over 4,300 digits (ValueError), nesting deeper than the recursion limit
+                why = (f"{exc.msg} (column {exc.colno})" if isinstance(exc, json.JSONDecodeError)
+                       else "nested too deeply" if isinstance(exc, RecursionError)
+                       else str(exc).split(";")[0])
                 yield Record(-1, fallback, None, {"raw": _fix_text(line.rstrip("\r\n"), None)[0]},
-                             f"invalid JSON on line {lineno}: {exc.msg} (column {exc.colno})", warning)
+                             f"invalid JSON on line {lineno}: {why}", warning)
                 continue
             if not isinstance(obj, dict):
                 yield Record(-1, fallback, None, {"raw": obj},
