@@ -199,3 +199,20 @@ def test_redact_keeps_offsets_and_hides_text():
     assert "Polisi" not in out and "Mustang" not in out and "303" not in out
     assert [i for i, c in enumerate(text) if c.isspace()] == [i for i, c in enumerate(out) if c.isspace()]
     assert out[6] == " " and set(out) <= set("xX0 —“”.!\n")
+
+
+@pytest.mark.parametrize("how", ["input", "input by another name", "gold"])
+def test_cli_review_refuses_to_overwrite_an_input(tmp_path, monkeypatch, how):
+    from filter.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    src = tmp_path / "out.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": "satu Gacor77", "spans": []}) + "\n", encoding="utf-8")
+    before = src.read_bytes()
+    args = {"input": ["review", "out.jsonl", "--baseline", "-o", "out.jsonl"],
+            "input by another name": ["review", str(src), "--baseline", "-o", "./sub/../out.jsonl"],
+            "gold": ["review", "--gold", "out.jsonl", "--baseline", "-o", "out.jsonl"]}[how]
+    (tmp_path / "sub").mkdir()
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2 and "is also an input" in res.stderr
+    assert src.read_bytes() == before

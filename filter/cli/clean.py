@@ -21,8 +21,8 @@ from typing import Any, Iterable, Iterator, List, Optional
 import typer
 
 from filter.cli import UserError, app, fail
-from filter.io import (READ_ERRORS, InputError, Record, check_output, check_source, open_writer, output_record,
-                       read_records, read_text_arg, resolve_inputs, skip_done)
+from filter.io import (READ_ERRORS, InputError, Record, check_output, check_source, open_writer, output_is_an_input,
+                       output_record, read_records, read_text_arg, resolve_inputs, skip_done)
 from filter.spans import LABELS
 
 ON_ERROR = ("record", "skip", "fail")
@@ -188,22 +188,6 @@ def clean(
     raise typer.Exit(code)
 
 
-def _check_not_an_input(output: Path, sources: list) -> None:
-    """The output (or, for a directory output, its index) must not be one of the inputs."""
-    targets = {output.resolve(), (output / "index.jsonl").resolve()}
-    for s in sources:
-        if s.path is None:
-            continue
-        same = s.path.resolve() in targets
-        if not same and output.exists():
-            try:
-                same = os.path.samefile(s.path, output)
-            except OSError:
-                same = False
-        if same:
-            raise UserError(f"the output {output} is also an input; write to another file")
-
-
 def _limit_length(records: Iterable[Record], max_chars: int) -> Iterator[Record]:
     """Turn documents longer than ``max_chars`` into error records (their text is kept)."""
     for rec in records:
@@ -228,7 +212,8 @@ def _clean(inputs, output, input_format, output_format, text_field, id_field, re
     for s in sources:
         check_source(s, text_field)
     if output not in (None, "-"):
-        _check_not_an_input(Path(output), sources)
+        if output_is_an_input(output, [src.path for src in sources]):
+            raise UserError(f"the output {output} is also an input; write to another file")
     check_output(output, output_format)  # before any work: the model is not loaded for a run that cannot write
     cleaner = load_cleaner(model, **parse_policy(remove, threshold, annotate_only))
     writer = open_writer(output, output_format, resume)

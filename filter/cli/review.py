@@ -75,6 +75,14 @@ def review_command(
         raise fail("--baseline and --model exclude each other")
     if not inputs and gold is None:
         raise fail("give INPUT files to review, or --gold FILE")
+    from filter.io import InputError, output_is_an_input, resolve_inputs
+
+    try:
+        paths = [src.path for src in resolve_inputs(list(inputs))] if inputs else []
+    except InputError as exc:
+        raise fail(str(exc))
+    if output_is_an_input(output, paths + [gold]):
+        raise fail(f"the output {output} is also an input; write to another file")
     records = _read(list(inputs)) if inputs else []
     if gold is not None:
         records = _with_gold(records, gold)

@@ -606,6 +606,26 @@ def output_format(path: str | os.PathLike | None, output_format: str | None = No
     return fmt
 
 
+def output_is_an_input(output: str | os.PathLike, inputs: Iterable[str | os.PathLike | None]) -> bool:
+    """Whether writing ``output`` (or, for a directory output, its ``index.jsonl``) would
+    overwrite one of ``inputs`` (the same path, or the same file by another name)."""
+    out = Path(output)
+    targets = {out.resolve(), (out / "index.jsonl").resolve()}
+    for src in inputs:
+        if src is None:
+            continue
+        path = Path(src)
+        if path.resolve() in targets:
+            return True
+        if out.exists():
+            try:
+                if os.path.samefile(path, out):
+                    return True
+            except OSError:
+                pass
+    return False
+
+
 def check_output(path: str | os.PathLike | None, fmt: str | None = None) -> str:
     """Fail early with an ``InputError`` if the output cannot be written; return its format.
 
