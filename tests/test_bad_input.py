@@ -238,3 +238,20 @@ def test_json_past_the_parsers_limits_is_an_error_record_not_a_crash(tmp_path):
     assert [o.get("id") for o in (out[0], out[3])] == ["a", "c"] and out[0]["cleaned"] == "satu"
     assert "nested too deeply" in out[1]["error"] and "line 2" in out[1]["error"]
     assert "line 3" in out[2]["error"] and "4300" in out[2]["error"]
+
+
+def test_truncated_gzip_keeps_its_readable_records_and_the_next_input(tmp_path):
+    import gzip
+
+    data = b"".join((json.dumps({"id": i, "text": f"berita {i} Gacor77"}) + "\n").encode() for i in range(400))
+    packed = gzip.compress(data)
+    (tmp_path / "cut.jsonl.gz").write_bytes(packed[: len(packed) // 2])
+    write_jsonl(tmp_path / "ok.jsonl", [{"id": "x", "text": "dua"}])
+    res = run("clean", tmp_path / "cut.jsonl.gz", tmp_path / "ok.jsonl", "-o", tmp_path / "out.jsonl", "-j", 1)
+    assert res.exit_code == 1 and "Traceback" not in (res.stderr or "")
+    out = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    n = len(out) - 2
+    assert 0 < n < 400 and [o["id"] for o in out[:n]] == list(range(n))
+    assert out[n]["id"] == "cut.jsonl.gz:unreadable" and "cut.jsonl.gz" in out[n]["error"]
+    assert f"first {n} records" in out[n]["error"]
+    assert out[-1]["id"] == "x" and out[-1]["cleaned"] == "dua"

@@ -361,10 +361,30 @@ def read_records(sources: Sequence[Source] | Sequence[str], text_field: str = "t
     index = 0
     for src in srcs:
         prefix = f"{src.name}:" if several and src.format != "txt" else ""
-        for rec in read_source(src, text_field, id_field, prefix, batch_rows):
+        for rec in _until_unreadable(src, read_source(src, text_field, id_field, prefix, batch_rows), prefix):
             rec.index = index
             index += 1
             yield rec
+
+
+def _until_unreadable(src: Source, records: Iterator[Record], prefix: str) -> Iterator[Record]:
+    """``records``, and if the file breaks off part-way (a truncated or corrupt ``.gz``, a read
+    error), one error record saying where and why in place of the rest: the records read
+    before it are kept and the next input follows (a run used to stop there and drop its
+    partial output)."""
+    n = 0
+    while True:
+        try:
+            rec = next(records)
+        except StopIteration:
+            return
+        except READ_ERRORS as exc:
+            where = str(src.path) if src.path is not None else "standard input"
+            yield Record(-1, f"{prefix or src.name + ':'}unreadable", None, {},
+                         f"cannot read {where} past its first {n} records: {exc}")
+            return
+        n += 1
+        yield rec
 
 
 @dataclass
