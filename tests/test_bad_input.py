@@ -255,3 +255,22 @@ def test_truncated_gzip_keeps_its_readable_records_and_the_next_input(tmp_path):
     assert out[n]["id"] == "cut.jsonl.gz:unreadable" and "cut.jsonl.gz" in out[n]["error"]
     assert f"first {n} records" in out[n]["error"]
     assert out[-1]["id"] == "x" and out[-1]["cleaned"] == "dua"
+
+
+def test_csv_quote_never_closed_is_flagged_not_silent(tmp_path):
+    # Python's csv reader takes the rest of the file into a quoted field that is never closed;
+    # the record that swallowed later rows must say so (a stray quote elsewhere must not)
+    src = tmp_path / "in.csv"
+    src.write_text('id,text\n1,Satu\n2,"Dua, tiga"\n3,"a ""quoted"" word"\n4,"unterminated\n5,Lima\n6,Enam\n',
+                   encoding="utf-8")
+    res = run("clean", src, "-o", tmp_path / "out.jsonl", "-j", 1)
+    assert res.exit_code == 0, res.stderr
+    out = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [o["id"] for o in out] == ["1", "2", "3", "4"]
+    assert all("warning" not in o for o in out[:3])
+    assert "not closed" in out[3]["warning"] and "row 4" in out[3]["warning"]
+    stray = tmp_path / "stray.csv"
+    stray.write_text('id,text\n1,He said "hi\n2,"Dua\ndua"\n', encoding="utf-8")
+    res = run("clean", stray, "-o", tmp_path / "out2.jsonl", "-j", 1)
+    out = [json.loads(x) for x in (tmp_path / "out2.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(out) == 2 and all("not closed" not in (o.get("warning") or "") for o in out)

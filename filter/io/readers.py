@@ -244,8 +244,16 @@ def _read_csv(source: Source, text_field: str, id_field: str, prefix: str) -> It
     raise_csv_limit()
     raw = _open_binary(source)
     fh = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    quotes = 0
+
+    def lines() -> Iterator[str]:   # counts quote characters on the way (see the end of the row loop)
+        nonlocal quotes
+        for line in fh:
+            quotes += line.count('"')
+            yield line
+
     try:
-        reader = csv.reader(fh)
+        reader = csv.reader(lines())
         header = next(reader, None)
         name = source.path or "stdin"
         if header is None:
@@ -254,10 +262,23 @@ def _read_csv(source: Source, text_field: str, id_field: str, prefix: str) -> It
         if text_field not in header:
             raise InputError(f"no column {text_field!r} in {name}; columns are {', '.join(header)} (use --text-field)")
         rowno = 0
+        held: Record | None = None   # each record waits for the next: the last may need a warning
+        held_row: list[str] = []
+        held_quotes = 0   # quote characters in the lines the held record was read from
         while True:
+            before = quotes
             try:
                 row = next(reader)
             except StopIteration:
+                if held is not None:
+                    if held_quotes % 2 and any("\n" in f for f in held_row):
+                        # an odd number of quote characters in its lines, and a line break inside:
+                        # a quoted field was never closed, and Python's csv reader then takes the
+                        # rest of the file into it, later rows included, without a word
+                        held.warning = _merge(held.warning, f"a quoted field in {name} is not closed: this "
+                                              f"record (row {rowno}) runs to the end of the file and may "
+                                              "hold the rows after it")
+                    yield held
                 break
             except csv.Error as exc:
                 raise InputError(f"malformed CSV in {name} after row {rowno}: {exc}") from None
@@ -277,7 +298,9 @@ def _read_csv(source: Source, text_field: str, id_field: str, prefix: str) -> It
                 rec.warning = _merge(rec.warning, error)
             elif error:
                 rec.error = error
-            yield rec
+            if held is not None:
+                yield held
+            held, held_row, held_quotes = rec, row, quotes - before
     finally:
         if source.path is None:
             fh.detach()
