@@ -275,6 +275,8 @@ class Cleaner:
     def clean_batch(self, texts: Sequence[str], counts: dict[str, int] | None = None) -> list[CleanResult]:
         """Clean a list of documents with one model call per stage (faster than ``clean`` each);
         ``counts`` as in ``detect_many``."""
+        if isinstance(texts, str):   # a str is a sequence of one-character texts: surely a mistake
+            raise TypeError("clean_batch takes a sequence of texts, not one str: use clean(text)")
         return [self._result(t, *a) for t, a in zip(texts, self._analyse_many(texts, counts))]
 
     def clean_many(self, texts: Iterable[str], n_jobs: int = 1, chunksize: int = 64) -> Iterator[CleanResult]:

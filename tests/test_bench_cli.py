@@ -68,3 +68,19 @@ def test_bench_without_clean_many_measures_no_ceiling(corpus_dir):
     assert res.exit_code == 0, res.output
     out = json.loads(res.output.strip().splitlines()[-1])
     assert out["parallel_ceiling"] is None and out["many_vs_batch"] is None
+
+
+@pytest.mark.parametrize("args, says", [(["--batch", "0"], "--batch"), (["--docs", "0"], "--docs"),
+                                        (["--docs", "-5"], "--docs"), (["--jobs", "0"], "--jobs"),
+                                        (["--skip", "clean,bogus"], "bogus")])
+def test_bench_bad_arguments_are_one_line_errors(tmp_path, args, says):
+    # checked before the corpus or the model is read (the corpus here does not exist)
+    res = CliRunner().invoke(app, ["bench", "--corpus", str(tmp_path / "nope"), *args])
+    assert res.exit_code == 2 and says in res.output and "Traceback" not in res.output
+
+
+def test_clean_batch_refuses_one_str():
+    from filter.cleaner import Cleaner
+
+    with pytest.raises(TypeError, match="not one str"):
+        Cleaner.load().clean_batch("abc")

@@ -237,10 +237,10 @@ def _startup_seconds(model: Optional[Path]) -> float:
 @app.command()
 def bench(
     corpus: Path = typer.Option(DEFAULT_SHARED / "corpus", help="Shared corpus to take real articles from."),
-    docs: int = typer.Option(2000, help="Number of articles to clean."),
+    docs: int = typer.Option(2000, min=1, help="Number of articles to clean."),
     model: Optional[Path] = typer.Option(None, help="Model artifact (default: the bundled one)."),
-    batch: int = typer.Option(256, help="Documents per clean_batch call (and clean_many chunk)."),
-    jobs: int = typer.Option(2, help="Worker processes for clean_many."),
+    batch: int = typer.Option(256, min=1, help="Documents per clean_batch call (and clean_many chunk)."),
+    jobs: int = typer.Option(2, min=1, help="Worker processes for clean_many."),
     rounds: int = typer.Option(3, "--rounds", "--repeat", min=1, help="Interleaved rounds; medians are reported."),
     skip: str = typer.Option("", help="Comma-separated methods to leave out (clean, clean_batch, clean_many, trafilatura, justext)."),
     update_card: bool = typer.Option(False, help="Store the numbers in the model metadata and card."),
@@ -255,6 +255,10 @@ def bench(
 
     from filter.cleaner import DEFAULT_MODEL
 
+    known = {"clean", "clean_batch", "clean_many", "trafilatura", "justext"}
+    unknown = sorted({x.strip() for x in skip.split(",") if x.strip()} - known)
+    if unknown:
+        raise fail(f"unknown method(s) in --skip: {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
     if not corpus.exists():
         raise fail(f"corpus directory {corpus} not found")
     from filter.training.corpus import load_articles
