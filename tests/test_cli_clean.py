@@ -357,6 +357,16 @@ def test_inspect_kept_spans_and_files(tmp_path, fake):
     assert "Slot88" in run("inspect", "-", input="ada Slot88 di sini").stdout
 
 
+def test_inspect_jsonl_on_stdin_is_read_as_records(fake):
+    # `cat out.jsonl | filter inspect -` used to mark spans inside the JSON text itself
+    piped = "\n".join(json.dumps(d, ensure_ascii=False) for d in DOCS) + "\n"
+    res = run("inspect", "-", "--id", "n2", input=piped)
+    assert res.exit_code == 0 and "[-promo:inline_brand 0.90: Gacor77-]" in res.stdout
+    assert '"text"' not in res.stdout and "standard input" in res.stderr
+    res = run("inspect", "-", "--index", "1", input="ada Slot88 di sini")
+    assert res.exit_code == 2 and "plain text" in res.stderr
+
+
 def test_render_marked_colour():
     from filter.spans import Span
 

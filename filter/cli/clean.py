@@ -321,7 +321,16 @@ def _inspect_record(target: Optional[str], text: Optional[str], record_id: Optio
         return Record(0, "text", text), ""
     if target == "-":
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
-        return Record(0, "-", data.decode("utf-8", "replace")), ""
+        if not _looks_like_jsonl(data, text_field):
+            if record_id is not None or index is not None:
+                raise UserError("--id and --index pick a record of JSONL; standard input is plain text here")
+            return Record(0, "-", data.decode("utf-8", "replace")), ""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="filter-inspect-") as tmp:   # JSONL piped in: as a file
+            path = Path(tmp) / "stdin.jsonl"
+            path.write_bytes(data)
+            return _picked_record(path, "standard input", record_id, text_field, id_field, index)
     p = Path(target)
     try:
         is_file, is_dir = p.is_file(), p.is_dir()
@@ -332,15 +341,35 @@ def _inspect_record(target: Optional[str], text: Optional[str], record_id: Optio
     if not is_file:
         hint = "" if "\n" in target else ' (to inspect a literal text, pass --text "...")'
         raise UserError(f"no such file: {target[:80]}{hint}")
-    picked = read_text_arg(p, record_id, text_field, id_field, index)
+    return _picked_record(p, target, record_id, text_field, id_field, index)
+
+
+def _picked_record(path: Path, name: str, record_id: Optional[str], text_field: str, id_field: str,
+                   index: Optional[int]) -> tuple[Record, str]:
+    picked = read_text_arg(path, record_id, text_field, id_field, index)
     rec = picked.record
     if rec.error is not None:
-        raise UserError(f"record {rec.id!r} of {target} cannot be inspected: {rec.error}")
+        raise UserError(f"record {rec.id!r} of {name} cannot be inspected: {rec.error}")
     note = ""
     if picked.total > 1:
-        note = (f"record {picked.position} of {picked.total} in {target} (id {rec.id}); "
+        note = (f"record {picked.position} of {picked.total} in {name} (id {rec.id}); "
                 f"pick another with --id ID or --index N")
     return rec, note
+
+
+def _looks_like_jsonl(data: bytes, text_field: str) -> bool:
+    """Whether piped input is JSONL rather than a text: its first non-blank line is a JSON object
+    with the text field (what ``filter clean -`` reads)."""
+    import json
+
+    first = next((ln for ln in data.lstrip(b"\xef\xbb\xbf").splitlines() if ln.strip()), b"")
+    if not first.lstrip().startswith(b"{"):
+        return False
+    try:
+        obj = json.loads(first)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(obj, dict) and text_field in obj
 
 
 @app.command()
