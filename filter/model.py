@@ -504,7 +504,7 @@ def context_features(dense: np.ndarray, P1: np.ndarray, st: Stack) -> np.ndarray
     kernel = _compiled_features()
     if kernel is not None:
         kernel.context(np.ascontiguousarray(dense, np.float32), np.ascontiguousarray(P1, np.float32),
-                  st.unit_doc, st.block, st.whole, st.unit_off, out)
+                       st.unit_doc, st.block, st.whole, st.unit_off, out)
         return out
     out[:, :nd_cols] = dense
     out[:, nd_cols:nd_cols + 3] = P1
@@ -582,8 +582,8 @@ def token_features(st: Stack, W: np.ndarray, P1: np.ndarray, idx: np.ndarray, si
     kernel = _compiled_features()
     if kernel is not None:
         kernel.token(st.tok_flags, np.ascontiguousarray(W, np.float32), np.ascontiguousarray(P1, np.float32),
-                  np.asarray(idx, np.int64), np.asarray(since, np.int64), np.ascontiguousarray(dense, np.float32),
-                  st.tok_doc, st.tok_unit, st.unit_doc, st.unit_off, st.whole, out)
+                     np.asarray(idx, np.int64), np.asarray(since, np.int64), np.ascontiguousarray(dense, np.float32),
+                     st.tok_doc, st.tok_unit, st.unit_doc, st.unit_off, st.whole, out)
         out[:, -1] = token_repeats(st, idx)
         return out
     caps = cumsum0(st.tok_flags[:, 2], np.float64)
