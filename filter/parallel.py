@@ -426,8 +426,8 @@ def imap_clean(
     finally:
         # no ``cancel()`` of pending futures: loky's shutdown with ``kill_workers`` fails them
         # itself, and a cancelled one made its manager thread die on ``set_exception``
-        # (InvalidStateError) before it stopped the workers: the interpreter then hung at exit
-        # all results in: the workers exit on their own, not waited for (joining them took ~0.16 s
+        # (InvalidStateError) before it stopped the workers: the interpreter then hung at exit.
+        # All results in: the workers exit on their own, not waited for (joining them took ~0.16 s
         # of a 4.7 s run); interrupted, failed or abandoned by the caller: stop them now
         pool.shutdown(wait=False, kill_workers=not finished)
         _unship(shipped)
