@@ -1,5 +1,6 @@
 """Write the analysis notebooks from the cell sources below and, with ``--execute``, run them
-in place so they are committed with outputs.
+in place so they are committed with outputs (with ``FILTER_REDACT=1`` set for the kernel, so
+article text from ``../shared`` is masked in the committed copies).
 
     /work/venv/bin/python notebooks/build_notebooks.py --execute
 
@@ -9,6 +10,7 @@ The notebooks only call library code (``filter.evaluation.metrics``, ``filter.ev
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import nbformat
@@ -68,12 +70,12 @@ def nb_evaluation() -> nbformat.NotebookNode:
     cells = [
         new_markdown_cell(
             "# 01 · Evaluation\n\n"
-            "Token-level evaluation of the committed model (`models/filter-id-news.joblib`) on the gold "
+            "Token-level evaluation of the committed model (what `Cleaner.load()` reads: `models/filter-id-news.npz` and the document model `models/filter-doc.npz`) on the gold "
             "set: `../shared/gold/dev.jsonl` when available, else the five seeds in `data/seeds.jsonl`. "
-            "Scoring rules are in `filter/evaluate.py`: tokens are `\\w+` words; a token is junk when at "
+            "Scoring rules are in `filter/evaluation/metrics.py`: tokens are `\\w+` words; a token is junk when at "
             "least half of it lies in a non-optional gold span and removed when at least half of it lies "
             "in a predicted span; optional spans are ignored; a gold span counts as removed when 80% of "
-            "its tokens are. The keyword-regex baseline (`filter/baseline.py`) is what scrapers do today."),
+            "its tokens are. The keyword-regex baseline (`filter/evaluation/baseline.py`) is what scrapers do today."),
         new_code_cell(SETUP),
         new_code_cell(LOAD),
         new_markdown_cell("## The `filter evaluate` table\n\nOverall and per id category "
@@ -114,7 +116,11 @@ def nb_evaluation() -> nbformat.NotebookNode:
             "plots.plot_confusion(tokens_base, ax=axes[1], title=\"Baseline: token confusion\")\n"
             "fig.tight_layout()"),
         new_markdown_cell("## Precision–recall per label, threshold sweep, calibration\n\n"
-                          "Computed from *every* candidate span the model scores (before thresholds)."),
+                          "Computed from every candidate span the model proposes when it decodes at a threshold of 0.1 "
+                          "for every label (`predict_with_candidates`), each kept or dropped by its score. The decode "
+                          "steps depend on the thresholds, so a row here approximates a run at that threshold: the "
+                          "shipped decode (promo and boilerplate thresholds apart, page verdict applied) scores "
+                          "higher than the sweep's row at a single 0.6."),
         new_code_cell(
             "tokens_all = token_table(docs, candidates)\n"
             "fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))\n"
@@ -325,6 +331,9 @@ def main() -> None:
         nb = make()
         if args.execute:
             from nbclient import NotebookClient
+
+            # the committed copies mask corpus text; the kernel inherits this environment
+            os.environ["FILTER_REDACT"] = "1"
 
             NotebookClient(nb, timeout=600, kernel_name="python3",
                            resources={"metadata": {"path": str(HERE)}}).execute()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import math
 
 import pytest
@@ -332,3 +333,20 @@ def test_predict_with_candidates_matches_detect():
         assert detected == detect_all(cleaner, docs)
         assert candidates == [cleaner.model.predict_spans(d["text"]) for d in docs]
         assert len(candidates[0]) > len(detected[0]) > 0
+
+
+def test_candidates_of_the_real_model_reach_below_its_thresholds():
+    # the threshold sweep and PR curves of notebook 01 used candidates cut at the shipped
+    # thresholds, so every sweep row below them was the same
+    from filter.cleaner import Cleaner
+    from filter.evaluation.metrics import CANDIDATE_FLOOR, detect_all, predict_with_candidates
+
+    cleaner = Cleaner.load()
+    sample = Path(__file__).resolve().parents[1] / "data" / "samples" / "sample.jsonl"
+    docs = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
+    detected, candidates = predict_with_candidates(cleaner, docs)
+    assert detected == detect_all(cleaner, docs)
+    floor = min(cleaner.model.thresholds.values())
+    scores = [s.score for c in candidates for s in c]
+    assert scores and min(scores) >= CANDIDATE_FLOOR
+    assert any(score < floor for score in scores)

@@ -59,3 +59,18 @@ def test_notebook_executes(name):
                                      resources={"metadata": {"path": str(NB_DIR)}})
     client.execute()  # raises CellExecutionError on the first failing cell
     assert not [o for o in _outputs(nb) if o.output_type == "error"]
+
+
+@pytest.mark.parametrize("name", ["01_evaluation.ipynb", "02_error_analysis.ipynb"])
+def test_committed_outputs_are_of_the_committed_model(name):
+    """Outputs that name a span model name the one Cleaner.load() reads (they went stale once)."""
+    import json
+    import re
+
+    meta = MODEL.with_suffix(".json")
+    if not meta.exists():
+        pytest.skip("no committed model metadata")
+    version = json.loads(meta.read_text(encoding="utf-8"))["model_version"]
+    text = json.dumps(_outputs(nbformat.read(NB_DIR / name, as_version=4)))
+    named = set(re.findall(r"filter-id-news-\d{8}-[0-9a-f]{8}", text))
+    assert named == {version}, f"{name} outputs name {sorted(named)}, the committed model is {version}"

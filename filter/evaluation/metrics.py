@@ -146,22 +146,30 @@ def detect_all(cleaner: Any, docs: Sequence[Mapping[str, Any]], batch_size: int 
     return [list(s) for b in _batches(texts, batch_size) for s in many(list(b))]
 
 
-def predict_with_candidates(cleaner: Any, docs: Sequence[Mapping[str, Any]],
-                            batch_size: int = 64) -> tuple[list[list[Span]], list[list[Span]]]:
+CANDIDATE_FLOOR = 0.1   # the threshold candidates are decoded at (threshold sweeps, PR curves)
+
+
+def predict_with_candidates(cleaner: Any, docs: Sequence[Mapping[str, Any]], batch_size: int = 64,
+                            floor: float = CANDIDATE_FLOOR) -> tuple[list[list[Span]], list[list[Span]]]:
     """``(detected, candidates)`` for every document.
 
-    ``candidates`` are all scored spans the model proposes (``model.predict_spans``, decoded at
-    the model's stored thresholds); ``detected`` are exactly what ``cleaner.detect`` returns.
-    With the model's own thresholds (no policy override) one model pass gives both.
+    ``detected`` are exactly what ``cleaner.detect`` returns. ``candidates`` are the scored spans
+    the model proposes down to ``floor``: a model that decodes at thresholds
+    (``predict_spans_many``) decodes them at ``floor`` for every label, so a threshold sweep or a
+    PR curve over their scores sees below the shipped thresholds (the decode steps depend on the
+    thresholds, so a span's fate at another threshold is approximated by its score). A model
+    without thresholds returns its candidates from ``predict_spans``; one pass then gives both.
     """
     from filter.cleaner import Cleaner
+    from filter.spans import LABELS
 
     texts = [d["text"] for d in docs]
     many = getattr(cleaner.model, "predict_spans_many", None)
     if many is not None:
-        candidates = [list(s) for b in _batches(texts, batch_size) for s in many(list(b))]
-    else:
-        candidates = [list(cleaner.model.predict_spans(t)) for t in texts]
+        low = dict.fromkeys(LABELS, floor)
+        candidates = [list(s) for b in _batches(texts, batch_size) for s in many(list(b), low)]
+        return detect_all(cleaner, docs, batch_size), candidates
+    candidates = [list(cleaner.model.predict_spans(t)) for t in texts]
     if getattr(cleaner.policy, "threshold", None) is not None:
         return detect_all(cleaner, docs, batch_size), candidates
     detected = []
