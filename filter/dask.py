@@ -10,11 +10,12 @@ not once per partition. The added columns are ``cleaned`` (string), ``spans`` (J
 ``junk_ratio``/``promo_ratio``/``boilerplate_ratio`` (float64), ``doc_label`` (string),
 ``doc_score`` (float64), ``language`` (string), ``model_version`` (string) and
 ``error`` (object: null, or why the row could not be cleaned — a null or non-string text).
+An input column with one of those names is kept as ``input_<name>`` (``input_names``).
 
 Spark (``mapInPandas``) uses ``clean_partition`` the same way::
 
     from pyspark.sql.types import DoubleType, StringType, StructField, StructType
-    from filter.dask import OUTPUT_COLUMNS, clean_partition
+    from filter.dask import OUTPUT_COLUMNS, clean_partition, input_names
 
     def clean_batches(batches):
         for pdf in batches:
@@ -22,7 +23,8 @@ Spark (``mapInPandas``) uses ``clean_partition`` the same way::
             yield out.astype({"cleaned": object, "spans": object, "model_version": object})
 
     added = [StructField(c, DoubleType() if c.endswith(("_ratio", "_score")) else StringType()) for c in OUTPUT_COLUMNS]
-    cleaned = sdf.mapInPandas(clean_batches, schema=StructType(sdf.schema.fields + added))
+    kept = [StructField(n, f.dataType) for n, f in zip(input_names(sdf.columns), sdf.schema.fields)]
+    cleaned = sdf.mapInPandas(clean_batches, schema=StructType(kept + added))
 
 (each Python worker loads the model once thanks to the same per-process cache).
 """
@@ -40,6 +42,23 @@ if TYPE_CHECKING:  # pragma: no cover
 
 RATIOS = ("junk_ratio", "promo_ratio", "boilerplate_ratio")
 OUTPUT_COLUMNS = ("cleaned", "spans", *RATIOS, "doc_label", "doc_score", "language", "model_version", "error")
+
+
+def input_names(columns: "Any") -> list[str]:
+    """The input columns as ``clean_partition`` returns them: a column named like an output
+    column (``spans``, ``error``, ``language``, ...) becomes ``input_<name>`` (prefixed again
+    while that name is taken), as ``filter clean`` does, instead of being overwritten."""
+    taken = set(map(str, columns)) | set(OUTPUT_COLUMNS)
+    out = []
+    for col in columns:
+        name = col
+        if col in OUTPUT_COLUMNS:
+            name = f"input_{col}"
+            while name in taken:
+                name = f"input_{name}"
+            taken.add(name)
+        out.append(name)
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -109,6 +128,7 @@ def clean_partition(pdf: "pd.DataFrame", text_column: str = "text", model_path: 
         doc["language"].append(d["language"])
         errors.append(None)
     out = pdf.copy()
+    out.columns = input_names(pdf.columns)
     out["cleaned"] = pd.Series(cleaned, index=pdf.index, dtype="string")
     out["spans"] = pd.Series(spans, index=pdf.index, dtype="string")
     for k in RATIOS:
@@ -125,6 +145,7 @@ def _meta(ddf: "dd.DataFrame") -> "pd.DataFrame":
     import pandas as pd
 
     meta = ddf._meta.copy()
+    meta.columns = input_names(meta.columns)
     for col in ("cleaned", "spans"):
         meta[col] = pd.Series([], dtype="string")
     for k in RATIOS:

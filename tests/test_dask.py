@@ -48,6 +48,26 @@ def test_clean_partition_columns_dtypes_and_errors():
         clean_partition(df, text_column="body", cleaner=fake_cleaner())
 
 
+def test_input_columns_named_like_outputs_are_kept_not_overwritten():
+    # a gold frame's spans, an upstream error note or language column used to be replaced
+    df = frame(6)
+    df["spans"] = "gold"
+    df["error"] = "upstream note"
+    df["language"] = "jv"
+    df["input_language"] = "taken"
+    out = expected(df)
+    assert list(out.columns) == ["id", "text", "n", "input_spans", "input_error", "input_input_language",
+                                 "input_language", *OUTPUT_COLUMNS]
+    assert (out["input_spans"] == "gold").all() and (out["input_error"] == "upstream note").all()
+    assert (out["input_input_language"] == "jv").all() and (out["input_language"] == "taken").all()
+    assert out.loc[1, "error"] is None and out.loc[1, "spans"].startswith("[")
+    assert fdask.input_names(df.columns) == list(out.columns[:len(df.columns)])
+    ddf = dd.from_pandas(df, npartitions=2)
+    got = clean_dataframe(ddf, cleaner=fake_cleaner())
+    assert list(got.columns) == list(out.columns)
+    pd.testing.assert_frame_equal(got.compute(scheduler="sync"), expected(ddf.compute(scheduler="sync")))
+
+
 def test_clean_dataframe_meta_matches_and_sync_result_equals_pandas():
     df = frame()
     ddf = dd.from_pandas(df, npartitions=4)

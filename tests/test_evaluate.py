@@ -350,3 +350,17 @@ def test_candidates_of_the_real_model_reach_below_its_thresholds():
     scores = [s.score for c in candidates for s in c]
     assert scores and min(scores) >= CANDIDATE_FLOOR
     assert any(score < floor for score in scores)
+
+
+def test_threshold_sweep_f1_agrees_with_metrics_when_only_content_is_removed():
+    import math
+
+    import pandas as pd
+
+    from filter.evaluation.metrics import threshold_sweep
+
+    table = pd.DataFrame({"ignored": [False] * 3, "gold": ["content", "content", "promo"],
+                          "pred": ["promo", "content", "content"], "score": [0.9, 0.0, 0.0]})
+    row = threshold_sweep(table, [0.5]).iloc[0]
+    assert row["junk_precision"] == 0.0 and row["junk_recall"] == 0.0 and row["junk_f1"] == 0.0
+    assert math.isnan(threshold_sweep(table.assign(gold="content"), [0.95]).iloc[0]["junk_f1"])

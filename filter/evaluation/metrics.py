@@ -377,7 +377,7 @@ class Metrics:
                 c[k] += v
         p = _div(c["junk_removed"], c["removed_tokens"])
         r = _div(c["junk_removed"], c["junk_tokens"])
-        f1 = 2 * p * r / (p + r) if (p + r) > 0 else (0.0 if p == 0 or r == 0 else math.nan)
+        f1 = _f1(p, r)
         spans = [s for d in docs for s in d.spans]
         by = {lab: [s for s in spans if s.label == lab] for lab in LABELS}
         perfect = sum(d.perfect for d in docs)
@@ -654,6 +654,11 @@ def gold_span_table(gold_docs: Sequence[Mapping[str, Any]], predicted: Sequence[
         for s in d.spans:
             rows.append({"doc_id": d.id, "category": d.category, "outlet": d.outlet, **asdict(s)})
     return pd.DataFrame(rows, columns=["doc_id", "category", "outlet", *(f.name for f in fields(SpanOutcome))])
+
+
+def _f1(p: float, r: float) -> float:
+    """F1 of a precision and a recall; 0 when either is 0, NaN when both are undefined."""
+    return 2 * p * r / (p + r) if (p + r) > 0 else (0.0 if p == 0 or r == 0 else math.nan)
 
 
 def threshold_sweep(table: "Any", thresholds: Sequence[float] | None = None, label: str | None = None,
