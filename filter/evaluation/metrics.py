@@ -685,7 +685,7 @@ def threshold_sweep(table: "Any", thresholds: Sequence[float] | None = None, lab
         tp = int((removed & junk).sum())
         p = _div(tp, int(removed.sum()))
         r = _div(tp, int(junk.sum()))
-        f1 = 2 * p * r / (p + r) if (p + r) > 0 else math.nan
+        f1 = _f1(p, r)
         n_content = int((~junk).sum())
         rows.append({"threshold": float(th), "junk_precision": p, "junk_recall": r, "junk_f1": f1,
                      "retention": 1.0 - _div(int((removed & ~junk).sum()), n_content)})
