@@ -181,8 +181,12 @@ def test_tables_and_sweeps():
 
 def test_read_gold_errors(tmp_path):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"id": "a", "text": "x"}\n{not json\n', encoding="utf-8")
+    bad.write_text('{"id": "a", "text": "x", "spans": []}\n{not json\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad.jsonl:2"):
+        read_gold(bad)
+    # a file without spans (e.g. filter input) is not silently scored as gold with nothing to remove
+    bad.write_text('{"id": "a", "text": "x", "spans": []}\n{"id": "b", "text": "y"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.jsonl:2: a gold record needs a 'spans' list"):
         read_gold(bad)
     with pytest.raises(ValueError, match="not found"):
         read_gold(tmp_path / "missing.jsonl")

@@ -102,6 +102,9 @@ def read_gold(path: str | Path) -> list[dict]:
                 raise ValueError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
             if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
                 raise ValueError(f"{path}:{n}: a gold record needs a string 'text' field")
+            if "spans" not in rec:   # scored as "nothing to remove" otherwise, without a word
+                raise ValueError(f"{path}:{n}: a gold record needs a 'spans' list (empty for a clean text); "
+                                 f"is this a gold file?")
             rec.setdefault("id", f"{path.stem}-{n:03d}")
             gold_spans(rec)  # validate now, with the line number in the message
             docs.append(rec)
