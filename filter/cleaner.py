@@ -107,11 +107,15 @@ def apply_page_steps(text: str, kept: Sequence[Span], verdict: Any, foreign: boo
     return out
 
 
+def _not_str(i: int, item: Any) -> TypeError:
+    return TypeError(f"texts[{i}] must be str, not {type(item).__name__}")
+
+
 def _only_strings(texts: Iterable[Any]) -> Iterator[str]:
     """Pass ``texts`` through, raising ``TypeError`` at the first item that is not a ``str``."""
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise TypeError(f"texts[{i}] must be str, not {type(t).__name__}")
+            raise _not_str(i, t)
         yield t
 
 
@@ -318,7 +322,7 @@ class Cleaner:
                 if isinstance(t, str):
                     yield t
                 else:
-                    bad[i] = TypeError(f"texts[{i}] must be str, not {type(t).__name__}")
+                    bad[i] = _not_str(i, t)
                     yield None
                     return   # nothing after it is read: the iteration stops there
 

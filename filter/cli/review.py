@@ -9,7 +9,7 @@ import typer
 from filter.cli import app, fail
 
 
-def _read(inputs: list[str]) -> list[dict]:
+def _read(inputs: list) -> list[dict]:  # resolved Sources (or input strings)
     """Input records as dicts (``id``, ``text`` and passthrough fields); unreadable ones keep ``error``."""
     from filter.io import InputError, read_records
 
@@ -78,12 +78,12 @@ def review_command(
     from filter.io import InputError, output_is_an_input, resolve_inputs
 
     try:
-        paths = [src.path for src in resolve_inputs(list(inputs))] if inputs else []
+        sources = resolve_inputs(list(inputs)) if inputs else []
     except InputError as exc:
         raise fail(str(exc))
-    if output_is_an_input(output, paths + [gold]):
+    if output_is_an_input(output, [src.path for src in sources] + [gold]):
         raise fail(f"the output {output} is also an input; write to another file")
-    records = _read(list(inputs)) if inputs else []
+    records = _read(sources) if sources else []
     if gold is not None:
         records = _with_gold(records, gold)
     own = [r.get("predicted", r.get("spans")) for r in records]
