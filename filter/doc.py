@@ -123,9 +123,206 @@ def doc_tokens(text: str, max_chars: int = 20000) -> list[str]:
     return _TOKEN.findall(normalize(text[:max_chars]))
 
 
+# ----------------------------------------------------------------------- compiled word block
+# With the optional ``fast`` extra (numba), the word block of a plain word-feature model
+# (``WORD_FEATURES``: no character n-grams, no brand splitting, no lexicon) is computed in one
+# compiled pass over the normalised text's code points: the ``\w+`` runs (the ``_WORD`` flag of
+# each code point, the same runs ``_TOKEN`` finds), each run's CRC-32 over its UTF-8 bytes (what
+# ``zlib.crc32`` computes, ``surrogatepass`` included), its brand shape from the other flags, the
+# unigram, placeholder and bigram columns, sorted and counted. Same columns and counts as
+# ``hashed_features(doc_tokens(text))`` (a test compares them on the corpora); ``log1p``, the
+# L2 norm and the product with the coefficients stay in numpy, so the logits are the same bits.
+# Reason (issue 17): tokenising into Python strings, hashing them through a dictionary and
+# ``np.unique`` cost ~0.16 ms of a ~0.38 ms document verdict per article. The line-shape counts
+# of ``dense_features`` are one compiled pass too (``_shape_counts``; the link matches stay a
+# regex). ``FILTER_COMPILED_DOC=0`` switches both off (the Python path runs).
+_COMPILED_DOC: list = []   # the compiled passes once loaded ([None]: not available)
+_CRC_TABLE: np.ndarray | None = None
+
+
+def _word_cols(cp, flags, crc, brand_hash, n_hash):  # pragma: no cover - compiled
+    """(sorted distinct columns, their counts) of the word block of ``hashed_features`` for the
+    code points ``cp`` with flags ``flags`` (``_cp_flags``); ``crc`` is the CRC-32 table."""
+    n = cp.shape[0]
+    hs = np.empty(n, dtype=np.int64)
+    brand = np.zeros(n, dtype=np.bool_)
+    m = 0
+    i = 0
+    while i < n:
+        if flags[i] & 4 == 0:   # _WORD
+            i += 1
+            continue
+        c32 = np.uint32(0xFFFFFFFF)
+        some = 0
+        while i < n and flags[i] & 4:
+            f = flags[i]
+            # the OR of the flags, alpha and digit flipped: "not all alpha", "not all digits"
+            some |= f ^ (2 | 16)
+            c = cp[i]
+            if c < 0x80:
+                nb = 1
+                b0 = c
+            elif c < 0x800:
+                nb = 2
+                b0 = 0xC0 | (c >> 6)
+            elif c < 0x10000:
+                nb = 3
+                b0 = 0xE0 | (c >> 12)
+            else:
+                nb = 4
+                b0 = 0xF0 | (c >> 18)
+            c32 = crc[(c32 ^ np.uint32(b0)) & np.uint32(0xFF)] ^ (c32 >> np.uint32(8))
+            for k in range(nb - 2, -1, -1):
+                b = 0x80 | ((c >> (6 * k)) & 0x3F)
+                c32 = crc[(c32 ^ np.uint32(b)) & np.uint32(0xFF)] ^ (c32 >> np.uint32(8))
+            i += 1
+        hs[m] = np.int64(c32 ^ np.uint32(0xFFFFFFFF))
+        need = 2 | 16 | 8 | 32   # _ALPHA | _DIGIT | _DEC | _LETTER
+        brand[m] = (some & need) == need
+        m += 1
+    nbrand = 0
+    for j in range(m):
+        if brand[j]:
+            nbrand += 1
+    cols = np.empty(m + nbrand + max(m - 1, 0), dtype=np.int64)
+    k = 0
+    for j in range(m):
+        cols[k] = hs[j] % n_hash
+        k += 1
+    for j in range(m):
+        if brand[j]:
+            cols[k] = brand_hash % n_hash
+            k += 1
+    for j in range(m - 1):
+        a = brand_hash if brand[j] else hs[j]
+        b = brand_hash if brand[j + 1] else hs[j + 1]
+        cols[k] = ((a * 1_000_003 + b + 0x9E3779B1) & 0x7FFFFFFF) % n_hash
+        k += 1
+    cols.sort()
+    uniq = np.empty(k, dtype=np.int64)
+    counts = np.empty(k, dtype=np.int64)
+    u = 0
+    for j in range(k):
+        if u == 0 or uniq[u - 1] != cols[j]:
+            uniq[u] = cols[j]
+            counts[u] = 0
+            u += 1
+        counts[u - 1] += 1
+    return uniq[:u], counts[:u]
+
+
+def _shape_counts(cp, flags, links):  # pragma: no cover - compiled
+    """The counts behind ``dense_features`` in one pass: (non-empty stripped lines, lines with a
+    brand-shaped word, brand-shaped words, words, lines with a link start (``links``: sorted
+    offsets), lines ending like a sentence, upper-case and alphabetic code points, lines under
+    40 code points). Lines are split at ``\\n`` and stripped of ``str.isspace`` code points."""
+    n = cp.shape[0]
+    out = np.zeros(9, dtype=np.int64)
+    i = 0
+    li = 0
+    while i <= n:
+        # one line: [i, end)
+        end = i
+        while end < n and cp[end] != 10:
+            end += 1
+        first = -1
+        last = -1
+        brand_line = False
+        link_line = False
+        j = i
+        while j < end:
+            f = flags[j]
+            if f & 4:   # a word: its characters are counted in its own loop
+                some = 0
+                while j < end and flags[j] & 4:
+                    f = flags[j]
+                    some |= f ^ (2 | 16)
+                    if f & 1:
+                        out[6] += 1
+                    if f & 2:
+                        out[7] += 1
+                    if first < 0:
+                        first = j
+                    last = j
+                    j += 1
+                out[3] += 1
+                if (some & (2 | 16 | 8 | 32)) == (2 | 16 | 8 | 32):
+                    out[2] += 1
+                    brand_line = True
+                continue
+            if f & 1:
+                out[6] += 1
+            if f & 2:
+                out[7] += 1
+            if f & 64 == 0:
+                if first < 0:
+                    first = j
+                last = j
+            j += 1
+        while li < links.shape[0] and links[li] < end:
+            if links[li] >= i:
+                link_line = True
+            li += 1
+        if first >= 0:
+            out[0] += 1
+            if brand_line:
+                out[1] += 1
+            if link_line:
+                out[4] += 1
+            c = cp[last]
+            if c == 46 or c == 33 or c == 63 or c == 34 or c == 39 or c == 0x201D or c == 41:
+                out[5] += 1
+            if last - first + 1 < 40:
+                out[8] += 1
+        i = end + 1
+    return out
+
+
+def compiled_doc_kernels():
+    """The compiled passes ``(_word_cols, _shape_counts)``, or None (numba absent, or
+    ``FILTER_COMPILED_DOC=0``)."""
+    global _CRC_TABLE
+    if not _COMPILED_DOC:
+        from filter.jit import jit_or_none
+
+        word = jit_or_none(_word_cols, "FILTER_COMPILED_DOC")
+        _COMPILED_DOC.append(None if word is None else (word, jit_or_none(_shape_counts, "FILTER_COMPILED_DOC")))
+        t = np.arange(256, dtype=np.uint32)
+        for _ in range(8):
+            t = np.where(t & 1, (t >> np.uint32(1)) ^ np.uint32(0xEDB88320), t >> np.uint32(1)).astype(np.uint32)
+        _CRC_TABLE = t
+    return _COMPILED_DOC[0]
+
+
+def word_block(norm: str, n_hash: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(columns, values) of the word block of ``hashed_features`` for the already normalised
+    text ``norm`` by the compiled pass, or None when it is not available."""
+    kernel = compiled_doc_kernels()
+    if kernel is None:
+        return None
+    cp, flags = _cp_flags(norm)
+    cols, counts = kernel[0](cp, flags, _CRC_TABLE, _hash(_BRAND), n_hash)
+    if not len(cols):
+        return cols, np.zeros(0, dtype=np.float64)
+    vals = np.log1p(counts.astype(np.float64))
+    vals /= np.sqrt((vals * vals).sum())
+    return cols, vals
+
+
 def dense_features(text: str, max_chars: int = 20000) -> np.ndarray:
     """Shape shares over the non-empty lines of the raw text (see ``_DENSE_NAMES``)."""
     sample = text[:max_chars]
+    kernels = compiled_doc_kernels()
+    if kernels is not None:
+        cp, flags = _cp_flags(sample)
+        links = np.array([m.start() for m in _URLISH.finditer(sample)], dtype=np.int64)
+        n, brand_lines, brands, words, link_lines, sentences, upper, alpha, short = \
+            kernels[1](cp, flags, links).tolist()
+        if not n:
+            return np.zeros(N_DENSE, dtype=np.float64)
+        # the same Python divisions as below: the same bits
+        return np.array([brand_lines / n, brands / max(1, words), link_lines / n if len(links) else 0.0,
+                         sentences / n, upper / max(1, alpha), short / n])
     lines = [ln.strip() for ln in sample.split("\n")]
     lines = [ln for ln in lines if ln]
     out = np.zeros(N_DENSE, dtype=np.float64)
@@ -149,8 +346,8 @@ def dense_features(text: str, max_chars: int = 20000) -> np.ndarray:
 
 
 # per-character flags: str.isupper, str.isalpha, regex \w (str.isalnum or "_"), regex \d
-# (str.isdecimal), str.isdigit, and [^\W\d_] (a word character, not \d, not "_")
-_UPPER, _ALPHA, _WORD, _DEC, _DIGIT, _LETTER = 1, 2, 4, 8, 16, 32
+# (str.isdecimal), str.isdigit, [^\W\d_] (a word character, not \d, not "_"), str.isspace
+_UPPER, _ALPHA, _WORD, _DEC, _DIGIT, _LETTER, _SPACE = 1, 2, 4, 8, 16, 32, 64
 _BMP_FLAGS: np.ndarray | None = None
 
 
@@ -161,12 +358,12 @@ def _flags_of(chars: list[str]) -> np.ndarray:
     word = has(str.isalnum) | under
     letter = word & ~dec & ~under
     return (has(str.isupper) * _UPPER | has(str.isalpha) * _ALPHA | word * _WORD | dec * _DEC
-            | has(str.isdigit) * _DIGIT | letter * _LETTER).astype(np.uint8)
+            | has(str.isdigit) * _DIGIT | letter * _LETTER | has(str.isspace) * _SPACE).astype(np.uint8)
 
 
-def _char_flags(s: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per code point of ``s``: its flags (a table lookup for the Basic Multilingual Plane,
-    built once on first use) and the number of ``\\n`` up to it."""
+def _cp_flags(s: str) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of ``s`` and their flags (a table lookup for the Basic Multilingual
+    Plane, built once on first use)."""
     global _BMP_FLAGS
     if _BMP_FLAGS is None:
         _BMP_FLAGS = _flags_of([chr(i) for i in range(0x10000)])
@@ -178,6 +375,12 @@ def _char_flags(s: str) -> tuple[np.ndarray, np.ndarray]:
         flags = np.zeros(len(cp), dtype=np.uint8)
         flags[bmp] = _BMP_FLAGS[cp[bmp]]
         flags[~bmp] = _flags_of([chr(c) for c in cp[~bmp].tolist()])
+    return cp, flags
+
+
+def _char_flags(s: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per code point of ``s``: its flags (``_cp_flags``) and the number of ``\\n`` up to it."""
+    cp, flags = _cp_flags(s)
     return flags, np.cumsum(cp == 10)
 
 
@@ -444,12 +647,11 @@ class DocModel:
                                 f"({self.n_sparse + self.features.n_dense}, {len(self.classes)})")
 
     # ------------------------------------------------------------------ inference
-    def _logits(self, token_lists: Iterable[Sequence[str]], texts: Iterable[str],
+    def _logits(self, blocks: Iterable[tuple[np.ndarray, np.ndarray]], texts: Iterable[str],
                 lex_rows: Iterable[np.ndarray] | None = None) -> np.ndarray:
         rows = []
         lex_iter = iter(lex_rows) if lex_rows is not None else None
-        for toks, text in zip(token_lists, texts):
-            cols, vals = hashed_features(toks, self.n_hash, self.features)
+        for (cols, vals), text in zip(blocks, texts):
             z = vals.astype(np.float32) @ self.coef[cols] if len(cols) else np.zeros(len(self.classes), np.float32)
             dense = dense_features(text, self.max_chars)
             if self.features.lexicon:
@@ -469,11 +671,24 @@ class DocModel:
         """Uncalibrated per-class logits, shape ``(len(texts), len(classes))``."""
         texts = list(texts)
         if not self.features.lexicon:
-            return self._logits((doc_tokens(t, self.max_chars) for t in texts), texts)
+            return self._logits(map(self._block, texts), texts)
         # the lexicon shares need the lines: normalise once, tokenise line by line
         lines = [line_tokens(text, self.max_chars) for text in texts]
-        return self._logits(([t for ln in doc for t in ln] for doc in lines), texts,
+        return self._logits((self._features([t for ln in doc for t in ln]) for doc in lines), texts,
                             (_lexicon_shares(doc, self.features.lexicon) for doc in lines))
+
+    def _features(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        return hashed_features(tokens, self.n_hash, self.features)
+
+    def _block(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The hashed features of one text: by the compiled word pass for a word-only model
+        (``word_block``), else from its tokens (``hashed_features``)."""
+        norm = normalize(text[:self.max_chars])
+        if not self.features.char_hash and not self.features.split_brands:
+            block = word_block(norm, self.n_hash)
+            if block is not None:
+                return block
+        return self._features(_TOKEN.findall(norm))
 
     def _softmax(self, z: np.ndarray) -> np.ndarray:
         z = z / self.temperature
@@ -488,7 +703,7 @@ class DocModel:
     def predict_proba_tokens(self, token_lists: Sequence[Sequence[str]], texts: Sequence[str]) -> np.ndarray:
         """``predict_proba`` from tokens already produced by ``doc_tokens`` (``texts`` gives the
         raw text for the line-shape features)."""
-        return self._softmax(self._logits(token_lists, texts))
+        return self._softmax(self._logits(map(self._features, token_lists), texts))
 
     def label_of(self, proba: np.ndarray) -> np.ndarray:
         """Class index per row: promo at ``promo_threshold``, else the likelier of the others."""
