@@ -285,12 +285,13 @@ def compiled_doc_kernels():
     if not _COMPILED_DOC:
         from filter.jit import jit_or_none
 
-        word = jit_or_none(_word_cols, "FILTER_COMPILED_DOC")
-        _COMPILED_DOC.append(None if word is None else (word, jit_or_none(_shape_counts, "FILTER_COMPILED_DOC")))
+        # the table first: another thread may use the kernels as soon as they are appended
         t = np.arange(256, dtype=np.uint32)
         for _ in range(8):
             t = np.where(t & 1, (t >> np.uint32(1)) ^ np.uint32(0xEDB88320), t >> np.uint32(1)).astype(np.uint32)
         _CRC_TABLE = t
+        word = jit_or_none(_word_cols, "FILTER_COMPILED_DOC")
+        _COMPILED_DOC.append(None if word is None else (word, jit_or_none(_shape_counts, "FILTER_COMPILED_DOC")))
     return _COMPILED_DOC[0]
 
 
