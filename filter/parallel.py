@@ -26,9 +26,11 @@ cleaned in-process. ``PoolStats.workers`` says how many processes did the work.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
+import weakref
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -309,11 +311,104 @@ def _serial(cleaner: "Cleaner", texts: Iterator[str | None], chunksize: int, err
         yield from _clean_capped(cleaner, chunk, errors, cap, threads)
 
 
-def _start_pool(cleaner: "Cleaner | _Shipped", jobs: int, threads: int) -> Any:
-    """A loky process pool whose workers hold ``cleaner`` and exit when this process dies."""
+def _start_pool(cleaner: "Cleaner | _Shipped", jobs: int, threads: int, timeout: float | None = None) -> Any:
+    """A loky process pool whose workers hold ``cleaner`` and exit when this process dies (and,
+    with ``timeout``, after that many idle seconds; loky starts them again on the next task)."""
     from joblib.externals.loky.process_executor import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(cleaner, threads, os.getpid()))
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(cleaner, threads, os.getpid()),
+                               timeout=timeout)
+
+
+@dataclass(eq=False)
+class _Workers:
+    """One started pool of a ``WorkerPool``: the executor, the shipped cleaner its workers read
+    (kept until the pool is shut down: a worker that exits idle is restarted on the next task
+    and reads it again), what it was started for, and how many runs use it now."""
+
+    pool: Any
+    shipped: "_Shipped"
+    key: Any
+    users: int = 0
+    retired: bool = False
+
+
+class WorkerPool:
+    """Worker processes kept between ``imap_clean`` calls (``Cleaner.clean_many`` keeps one per
+    cleaner), so a later call does not pay the workers' start-up again.
+
+    Reason (issue 17): a worker costs ~0.8 s of CPU before its first result, which bounds a
+    call on 6,000 articles to ~1.7x one process on 2 cores; ingestion code calls ``clean_many``
+    once per file or batch and paid it every time. A run that ends early (the caller stopped
+    iterating, or a document raised) or an executor that broke retires its pool: its workers
+    are killed once no other run uses them, and the next call starts fresh ones. A pool started
+    for another ``key`` (a cleaner with another model, document model, policy or thresholds) or
+    another number of workers or threads is replaced. Idle workers exit after
+    ``idle_timeout`` seconds (loky restarts them on the next task); ``close`` stops them now,
+    and every open pool is closed at interpreter exit.
+    """
+
+    def __init__(self, idle_timeout: float = 300.0) -> None:
+        self.idle_timeout = idle_timeout
+        self._lock = threading.Lock()
+        self._current: _Workers | None = None
+        self.started = 0   # pools started (a counter for tests and benchmarks)
+        _OPEN_POOLS.add(self)
+
+    def acquire(self, cleaner: "Cleaner", key: Any, workers: int, threads: int) -> _Workers:
+        """A started pool for ``cleaner`` (reused when started for the same ``key``, workers
+        and threads); the caller must ``release`` it."""
+        want = (key, workers, threads)
+        with self._lock:
+            cur = self._current
+            if cur is not None and (cur.retired or cur.key != want):
+                self._retire(cur)
+                cur = self._current = None
+            if cur is None:
+                shipped = _ship(cleaner)
+                try:
+                    pool = _start_pool(shipped, workers, threads, timeout=self.idle_timeout)
+                except BaseException:
+                    _unship(shipped)
+                    raise
+                cur = self._current = _Workers(pool, shipped, want)
+                self.started += 1
+            cur.users += 1
+            return cur
+
+    def release(self, workers: _Workers, finished: bool) -> None:
+        """End one run on ``workers``; a run that did not finish retires them."""
+        with self._lock:
+            workers.users -= 1
+            if not finished or workers.retired:   # a retired pool stops with its last run
+                self._retire(workers)
+
+    def close(self) -> None:
+        """Stop the workers (now, or when the runs still using them end)."""
+        with self._lock:
+            if self._current is not None:
+                self._retire(self._current)
+                self._current = None
+
+    def _retire(self, workers: _Workers) -> None:
+        workers.retired = True
+        if self._current is workers and workers.users == 0:
+            self._current = None
+        if workers.users == 0 and workers.shipped is not None:
+            # no ``cancel()`` of pending futures (see ``imap_clean``); kill: a retired pool may
+            # still run an abandoned run's chunks
+            workers.pool.shutdown(wait=False, kill_workers=True)
+            _unship(workers.shipped)
+            workers.shipped = None   # type: ignore[assignment]
+
+
+_OPEN_POOLS: "weakref.WeakSet[WorkerPool]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_pools() -> None:
+    for pool in list(_OPEN_POOLS):
+        pool.close()
 
 
 def imap_clean(
@@ -328,6 +423,8 @@ def imap_clean(
     min_parallel_chars: int = 0,
     stats: PoolStats | None = None,
     caller_cleans: bool = False,
+    keep: WorkerPool | None = None,
+    keep_key: Any = None,
 ) -> Iterator[CleanResult | Failure | None]:
     """Clean ``texts`` in input order with ``n_jobs`` processes (``1`` = serial, in-process;
     ``n`` > 1 = ``n`` workers, or with ``caller_cleans`` this process and ``n - 1`` workers:
@@ -343,7 +440,9 @@ def imap_clean(
     it cleans a chunk; serially: no cap unless given, and then only while a chunk is cleaned). With
     ``min_parallel_chars > 0``, up to that many characters of text are read ahead first and
     workers start only if the input is longer; otherwise it is cleaned in-process.
-    ``stats.workers`` receives the number of processes used.
+    ``stats.workers`` receives the number of processes used. With ``keep`` (a ``WorkerPool``),
+    the workers are taken from it and left running for the next call (``keep_key`` names what
+    they were started for: a different key starts new ones).
     """
     if errors not in ("raise", "return"):
         raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
@@ -387,12 +486,16 @@ def imap_clean(
     backlog = 2 * workers if caller_cleans else limit
     threads = threads_per_worker or max(1, (os.cpu_count() or 1) // jobs)
     cap = _thread_cap(threads) if caller_cleans else None   # the caller, while it cleans: the workers' cap
-    shipped = _ship(cleaner)
-    try:
-        pool = _start_pool(shipped, workers, threads)
-    except BaseException:
-        _unship(shipped)
-        raise
+    kept = keep.acquire(cleaner, keep_key, workers, threads) if keep is not None else None
+    if kept is not None:
+        pool, shipped = kept.pool, None
+    else:
+        shipped = _ship(cleaner)
+        try:
+            pool = _start_pool(shipped, workers, threads)
+        except BaseException:
+            _unship(shipped)
+            raise
     chunks = _chunks(source, chunksize)
     more = True
     finished = False
@@ -429,8 +532,11 @@ def imap_clean(
         # (InvalidStateError) before it stopped the workers: the interpreter then hung at exit.
         # All results in: the workers exit on their own, not waited for (joining them took ~0.16 s
         # of a 4.7 s run); interrupted, failed or abandoned by the caller: stop them now
-        pool.shutdown(wait=False, kill_workers=not finished)
-        _unship(shipped)
+        if kept is not None:
+            keep.release(kept, finished)   # type: ignore[union-attr]
+        else:
+            pool.shutdown(wait=False, kill_workers=not finished)
+            _unship(shipped)   # type: ignore[arg-type]
 
 
 def clean_records(

@@ -55,9 +55,11 @@ def test_bench_reports_clean_many_against_the_machines_parallel_ceiling(corpus_d
     assert res.exit_code == 0, res.output
     out = json.loads(res.output.strip().splitlines()[-1])
     rows = {m["method"]: m for m in out["methods"]}
-    assert set(rows) == {"clean_batch(4)", "clean_many(2)"}
+    assert set(rows) == {"clean_batch(4)", "clean_many(2)", "clean_many(2) kept"}
     ratio = rows["clean_many(2)"]["mb_per_s"] / rows["clean_batch(4)"]["mb_per_s"]
     assert abs(out["many_vs_batch"] - ratio) < 0.02
+    kept = rows["clean_many(2) kept"]["mb_per_s"] / rows["clean_batch(4)"]["mb_per_s"]
+    assert abs(out["many_kept_vs_batch"] - kept) < 0.02
     assert 0 < out["parallel_ceiling"] <= 3.0        # 2 processes cannot do much more than 2x
     assert "parallel ceiling of 2 processes" in res.output
 
@@ -67,7 +69,7 @@ def test_bench_without_clean_many_measures_no_ceiling(corpus_dir):
                                    "--rounds", "1", "--skip", "clean_many,trafilatura,justext"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output.strip().splitlines()[-1])
-    assert out["parallel_ceiling"] is None and out["many_vs_batch"] is None
+    assert out["parallel_ceiling"] is None and out["many_vs_batch"] is None and out["many_kept_vs_batch"] is None
 
 
 @pytest.mark.parametrize("args, says", [(["--batch", "0"], "--batch"), (["--docs", "0"], "--docs"),

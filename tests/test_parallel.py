@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fakes import FakeModel, fake_cleaner, rendered
 
-from filter.cleaner import Cleaner
+from filter.cleaner import Cleaner, Policy
 from filter.io import Record
 from filter.parallel import Failure, clean_records, effective_jobs, imap_clean
 
@@ -317,3 +317,91 @@ def test_clean_many_with_workers_raises_a_bad_item_at_its_position():
         for r in fake_cleaner().clean_many(texts, n_jobs=2, chunksize=4):
             got.append(r)
     assert len(got) == 40
+
+
+# ----------------------------------------------------------------------------- kept workers
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (exited, not yet reaped) counts as gone
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _gone(pids, seconds: float = 20.0) -> bool:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if not any(_alive(p) for p in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_clean_many_keeps_its_workers_for_the_next_call(tmp_path):
+    log = tmp_path / "unpickled.log"
+    cleaner = Cleaner(CountingModel(str(log)))
+    texts = make_texts(200, seed=5)
+    want = [cleaner.clean(t).cleaned for t in texts]
+    for _ in range(3):
+        assert [r.cleaned for r in cleaner.clean_many(texts, n_jobs=2, chunksize=4)] == want
+    assert cleaner._workers.started == 1
+    pids = log.read_text().split()
+    assert len(pids) == 1 and str(os.getpid()) not in pids   # one worker, unpickled once for 3 calls
+    workers = list(cleaner._workers._current.pool._processes)
+    cleaner.close()
+    assert cleaner._workers._current is None and _gone(workers)
+
+
+def test_an_abandoned_run_or_another_policy_starts_new_workers():
+    cleaner = fake_cleaner()
+    texts = make_texts(300, seed=6)
+    list(cleaner.clean_many(texts, n_jobs=2, chunksize=4))
+    first = cleaner._workers._current
+    it = cleaner.clean_many(texts, n_jobs=2, chunksize=4)
+    next(it)
+    it.close()   # stopped early: the workers may still run its chunks, so they are killed
+    assert first.retired and cleaner._workers._current is None
+    assert _gone(list(first.pool._processes))
+    list(cleaner.clean_many(texts[:50], n_jobs=2, chunksize=4))
+    assert cleaner._workers.started == 2
+    second = cleaner._workers._current
+    cleaner.policy = Policy(remove=("promo",))   # the workers' copy has the old policy
+    out = [r.cleaned for r in cleaner.clean_many(texts[:50], n_jobs=2, chunksize=4)]
+    assert out == [cleaner.clean(t).cleaned for t in texts[:50]]
+    assert cleaner._workers.started == 3 and second.retired
+    with cleaner:
+        pass
+    assert cleaner._workers._current is None
+
+
+def test_a_cleaner_with_kept_workers_pickles_without_them():
+    import pickle
+
+    cleaner = fake_cleaner()
+    list(cleaner.clean_many(make_texts(40, seed=7), n_jobs=2, chunksize=4))
+    copy = pickle.loads(pickle.dumps(cleaner))
+    assert copy._workers is None and cleaner._workers is not None
+    cleaner.close()
+
+
+def test_kept_workers_stop_at_interpreter_exit():
+    code = (
+        "import sys; sys.path[:0] = [%r, %r]\n"
+        "from fakes import fake_cleaner\n"
+        "c = fake_cleaner()\n"
+        "print(len(list(c.clean_many(['satu Gacor77'] * 200, n_jobs=2, chunksize=2))))\n"
+        "print('pids', *c._workers._current.pool._processes)\n"
+    ) % (str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines()[0] == "200"
+    pids = [int(p) for p in proc.stdout.split("pids", 1)[1].split()]
+    assert pids and _gone(pids)

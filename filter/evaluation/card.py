@@ -112,7 +112,10 @@ def render_card(meta: dict[str, Any]) -> str:
                       f"{bench['parallel_ceiling']:.2f}× measured in the same rounds (the same number of "
                       "processes running pure-Python work at once, `filter.evaluation.speed`): what the machine "
                       "gave to parallel work while the benchmark ran. `clean_many`'s time includes starting its "
-                      "workers and loading the model in each, as a user's call does.", ""]
+                      "workers and loading the model in each, as a user's first call does"
+                      + (f"; a later call, on the workers the call before kept (`clean_many … kept`), reaches "
+                         f"{bench['many_kept_vs_batch']:.2f}×." if bench.get("many_kept_vs_batch") is not None
+                         else "."), ""]
     elif bench:
         lines += ["## Speed", "",
                   f"`filter bench` on {bench.get('docs')} real corpus articles ({bench.get('mb'):.1f} MB), one process"
