@@ -306,3 +306,21 @@ def test_card_states_the_gap_between_held_out_hosts_and_dev_web():
     text = " ".join(held_out_gap(ev))
     assert "0.700 / 0.9900" in text and "web-H 0.600 / 0.9800" in text and "web-B 0.800 / 0.9700" in text
     assert held_out_gap({"validation-web": ev["validation-web"]}) == []   # no dev_web rows: nothing to compare
+
+
+def test_card_compares_held_out_web_pages_with_dev_web_like_for_like():
+    from filter.evaluation.card import held_out_gap
+
+    m = lambda f1, ret, n: {"junk_f1": f1, "retention": ret, "docs": n, "promo_recall": None,  # noqa: E731
+                            "promo_span_recall": None}
+    ev = {"validation-web": m(0.7, 0.99, 50), "web-H": m(0.6, 0.98, 16), "web-B": m(0.8, 0.97, 14),
+          "web-B+web-H+web-P": m(0.75, 0.95, 45),
+          "web-P": {**m(0.84, None, 15), "promo_recall": 0.72, "spans": 15, "spans_removed": 10}}
+    pages = {"sets": {"web pages": m(0.93, 0.993, 101), "web-P": {**m(0.94, None, 45), "promo_recall": 0.889}},
+             "verdicts": {"P": {"ordinary": 6, "gambling_news": 1, "promo": 38}}}
+    text = "\n".join(held_out_gap(ev, pages))
+    assert "| validation web pages | 101 | 0.930 | 0.9930 | – | – |" in text
+    assert "| validation web-P | 45 | 0.940 | – | 0.889 | – |" in text
+    assert "| dev_web all | 45 | 0.750 | 0.9500 |" in text and "| dev_web web-P | 15 |" in text
+    assert "38 of 45" in text and "10 of 15" in text
+    assert "Like for like" not in "\n".join(held_out_gap(ev))   # without the pipeline numbers: the paragraph only
