@@ -33,7 +33,7 @@ import numpy as np
 
 from filter.features import (
     BULLET_RE, CLASSES, CODE_RE, DENSE_NAMES, FLAG_MEANS, SHAPE_FLAGS, TOKEN_RE, TokenVocab, Units,
-    cumsum0, l2_rows, make_units, sorted_unique, token_flags, topic_similarities,
+    cumsum0, l2_rows, make_units, sorted_unique, token_flags, token_offsets, topic_similarities,
 )
 from filter.decode import BOILER, PROMO, DecodeConfig, add_counts
 from filter.decode import decode as decode_steps
@@ -851,6 +851,11 @@ class FilterModel:
             vocab.clear()
         spans_of, ids_of = [], []
         for t in texts:
+            se = token_offsets(t)
+            if se is not None:   # the compiled scan (``filter.features.token_offsets``)
+                spans_of.append(se)
+                ids_of.append(vocab.intern([t[s:e] for s, e in se.tolist()]))
+                continue
             # split keeps the tokens (odd items) and the gaps between them: offsets by cumsum
             parts = _TOKEN_SPLIT.split(t)
             bounds = cumsum0(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))

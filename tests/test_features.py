@@ -257,3 +257,55 @@ def test_reader_words_are_a_token_flag_and_a_unit_share():
 
     col = X[:, DENSE_NAMES.index("reader_words")]
     assert col.tolist() == pytest.approx([0.0, 2 / 6, 0.0])
+
+
+# ----------------------------------------------------------------------------- compiled token scan
+
+def _split_offsets(text: str) -> np.ndarray:
+    from filter.model import _TOKEN_SPLIT
+    from filter.features import cumsum0
+
+    parts = _TOKEN_SPLIT.split(text)
+    b = cumsum0(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))
+    return np.column_stack([b[1:-1:2], b[2::2]])
+
+
+def _scan_or_skip():
+    from filter.features import token_offsets
+
+    if token_offsets("a") is None:
+        pytest.skip("numba not installed or FILTER_COMPILED_FEATURES=0")
+    return token_offsets
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(), max_size=200)
+       | st.text(alphabet="ab1_ .-/@:'\u2019\u200b\u0301\u20d0\u2460\U0001F130\U0001d41a\u00b2 \n\udc80", max_size=120))
+def test_compiled_token_scan_finds_the_regex_matches(text):
+    """``token_offsets`` (one compiled scan over character classes) gives the ``TOKEN_RE``
+    matches at the same offsets, lone surrogates and characters beyond U+FFFF included."""
+    scan = _scan_or_skip()
+    got = scan(text)
+    assert got.dtype == np.int64 and got.shape[1] == 2
+    assert np.array_equal(got, _split_offsets(text))
+
+
+def test_compiled_token_scan_on_the_corpora(corpus_dir):
+    import json
+
+    from filter.training.corpus import load_articles
+
+    scan = _scan_or_skip()
+    texts = [a.text for a in load_articles(corpus_dir / "news")[0][:3000]]
+    for name in ("pages_promo", "pages_gambling_news", "pages_furniture"):
+        with open(corpus_dir / "web" / f"{name}.jsonl", encoding="utf-8") as fh:
+            texts += [json.loads(line)["text"] for line in fh if line.strip()]
+    assert all(np.array_equal(scan(t), _split_offsets(t)) for t in texts)
+
+
+def test_token_scan_switch(monkeypatch):
+    from filter import features
+
+    monkeypatch.setenv("FILTER_COMPILED_FEATURES", "0")
+    monkeypatch.setattr(features, "_TOKEN_SCAN", [])
+    assert features.token_offsets("daftar gacor77") is None
