@@ -320,17 +320,40 @@ def _start_pool(cleaner: "Cleaner | _Shipped", jobs: int, threads: int, timeout:
                                timeout=timeout)
 
 
+def _stop_workers(pool: Any, shipped: "_Shipped", pid: int) -> None:
+    """Kill a kept pool's workers and free its shipped cleaner (run once, by ``_Workers.stop``).
+    In a process forked from the one that started them, only this process's copy of the
+    descriptor is closed: the workers and the file are the parent's."""
+    if os.getpid() != pid:
+        if shipped.fd is not None:
+            os.close(shipped.fd)
+        return
+    # no ``cancel()`` of pending futures (see ``imap_clean``); kill: a retired pool may still
+    # run an abandoned run's chunks
+    pool.shutdown(wait=False, kill_workers=True)
+    _unship(shipped)
+
+
 @dataclass(eq=False)
 class _Workers:
     """One started pool of a ``WorkerPool``: the executor, the shipped cleaner its workers read
     (kept until the pool is shut down: a worker that exits idle is restarted on the next task
-    and reads it again), what it was started for, and how many runs use it now."""
+    and reads it again), what it was started for, and how many runs use it now.
+
+    ``stop`` (a ``weakref.finalize``: it runs once) kills the workers and frees the shipped
+    cleaner; it also runs when the object is garbage-collected, e.g. with a Cleaner dropped
+    without ``close()``, whose shipped file (an unlinked temporary file as large as the pickled
+    cleaner) would otherwise stay open until the process exits."""
 
     pool: Any
     shipped: "_Shipped"
     key: Any
     users: int = 0
     retired: bool = False
+    stop: Any = None
+
+    def __post_init__(self) -> None:
+        self.stop = weakref.finalize(self, _stop_workers, self.pool, self.shipped, os.getpid())
 
 
 class WorkerPool:
@@ -350,7 +373,9 @@ class WorkerPool:
 
     def __init__(self, idle_timeout: float = 300.0) -> None:
         self.idle_timeout = idle_timeout
-        self._lock = threading.Lock()
+        # reentrant: the garbage collector may finalise an abandoned run (``release``) on the
+        # thread that holds the lock in ``acquire``, at any allocation
+        self._lock = threading.RLock()
         self._current: _Workers | None = None
         self.started = 0   # pools started (a counter for tests and benchmarks)
         _OPEN_POOLS.add(self)
@@ -361,7 +386,8 @@ class WorkerPool:
         want = (key, workers, threads)
         with self._lock:
             cur = self._current
-            if cur is not None and (cur.retired or cur.key != want):
+            # the key first: comparing it may allocate, and so finalise (and retire) a run
+            if cur is not None and (cur.key != want or cur.retired):
                 self._retire(cur)
                 cur = self._current = None
             if cur is None:
@@ -394,12 +420,8 @@ class WorkerPool:
         workers.retired = True
         if self._current is workers and workers.users == 0:
             self._current = None
-        if workers.users == 0 and workers.shipped is not None:
-            # no ``cancel()`` of pending futures (see ``imap_clean``); kill: a retired pool may
-            # still run an abandoned run's chunks
-            workers.pool.shutdown(wait=False, kill_workers=True)
-            _unship(workers.shipped)
-            workers.shipped = None   # type: ignore[assignment]
+        if workers.users == 0:
+            workers.stop()   # once, however often a pool is retired
 
 
 _OPEN_POOLS: "weakref.WeakSet[WorkerPool]" = weakref.WeakSet()
