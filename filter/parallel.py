@@ -368,7 +368,8 @@ class WorkerPool:
     for another ``key`` (a cleaner with another model, document model, policy or thresholds) or
     another number of workers or threads is replaced. Idle workers exit after
     ``idle_timeout`` seconds (loky restarts them on the next task); ``close`` stops them now,
-    and every open pool is closed at interpreter exit.
+    and every open pool is closed at interpreter exit or when it is garbage-collected. A process
+    forked from this one does not use (or stop) this process's workers: it starts its own.
     """
 
     def __init__(self, idle_timeout: float = 300.0) -> None:
@@ -431,6 +432,23 @@ _OPEN_POOLS: "weakref.WeakSet[WorkerPool]" = weakref.WeakSet()
 def _close_open_pools() -> None:
     for pool in list(_OPEN_POOLS):
         pool.close()
+
+
+def _forget_pools_after_fork() -> None:
+    """In a forked child: the kept pools are the parent's (their manager threads do not exist
+    here, so a task submitted to one never completes, and its workers are not this process's to
+    kill). Each ``WorkerPool`` forgets its pool (closing only the child's copy of the shipped
+    descriptor) and gets a new lock (another thread may have held it at the fork); the next
+    call starts workers of the child's own."""
+    for pool in list(_OPEN_POOLS):
+        pool._lock = threading.RLock()
+        cur, pool._current = pool._current, None
+        if cur is not None:
+            cur.stop()   # started by another process: closes this process's descriptor only
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools_after_fork)
 
 
 def imap_clean(

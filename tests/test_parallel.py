@@ -462,3 +462,34 @@ def test_an_abandoned_run_collected_inside_the_next_start_does_not_deadlock():
         pytest.fail("clean_many deadlocked on the pool's lock")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["100"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_starts_its_own_workers_and_leaves_the_parents():
+    """A process forked while a Cleaner keeps workers inherits the parent's pool object, whose
+    manager thread does not exist in the child: the child's clean_many must start its own
+    workers (not wait forever on the parent's), and leave the parent's running."""
+    code = (
+        "import os, sys, faulthandler; sys.path[:0] = [%r, %r]\n"
+        "from fakes import fake_cleaner\n"
+        "from test_parallel import make_texts\n"
+        "texts = make_texts(60, seed=10)\n"
+        "c = fake_cleaner()\n"
+        "want = [c.clean(t).cleaned for t in texts]\n"
+        "assert [r.cleaned for r in c.clean_many(texts, n_jobs=2, chunksize=4)] == want\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    faulthandler.dump_traceback_later(30, exit=True)\n"
+        "    ok = [r.cleaned for r in c.clean_many(texts, n_jobs=2, chunksize=4)] == want\n"
+        "    c.close()\n"
+        "    sys.stdout.flush()\n"
+        "    os._exit(0 if ok else 3)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "print('child', os.waitstatus_to_exitcode(status))\n"
+        "assert [r.cleaned for r in c.clean_many(texts, n_jobs=2, chunksize=4)] == want\n"
+        "print('parent pools', c._workers.started)\n"
+        "c.close()\n"
+    ) % (str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=90)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["child", "0", "parent", "pools", "1"], proc.stderr[-2000:]
