@@ -308,7 +308,10 @@ class Cleaner:
         ``n_jobs - 1`` workers (model loaded once per worker; ``filter.parallel.imap_clean`` with
         ``caller_cleans``: a document that kills its process, e.g. out of memory, can kill this one).
         The workers are kept for the next call (``close()`` or ``with cleaner:`` stops them; idle
-        ones exit after 5 minutes): a later call does not pay their ~0.8 s start-up again.
+        ones exit after 5 minutes): a later call does not pay their ~0.8 s start-up again. They
+        hold a copy of this cleaner: another model, document model or policy, or changed
+        thresholds (``model.thresholds``, ``doc_model.promo_threshold`` / ``temperature``) start
+        new ones; after any other change made in place to a model, call ``close()``.
 
         Every item must be a ``str``: any other value (``None`` included) raises ``TypeError``
         naming its position, whatever ``n_jobs`` is, when the iteration reaches it (results
@@ -353,9 +356,12 @@ class Cleaner:
 
             self._workers = WorkerPool()
         # what the workers' copy of this cleaner was made from: another model, document model,
-        # policy or thresholds starts new workers
+        # policy or thresholds (the span model's, the document model's promotion threshold and
+        # temperature) starts new workers; other changes made in place to a model are not seen:
+        # close() first
         key = (id(self.model), id(self.doc_model), self.policy,
-               tuple(sorted(getattr(self.model, "thresholds", {}).items())))
+               tuple(sorted(getattr(self.model, "thresholds", {}).items())),
+               getattr(self.doc_model, "promo_threshold", None), getattr(self.doc_model, "temperature", None))
         for i, r in enumerate(imap_clean(self, checked(), n_jobs=n_jobs, chunksize=chunksize, caller_cleans=True,
                                          keep=self._workers, keep_key=key)):
             if i in bad:

@@ -493,3 +493,24 @@ def test_a_forked_child_starts_its_own_workers_and_leaves_the_parents():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=90)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["child", "0", "parent", "pools", "1"], proc.stderr[-2000:]
+
+
+def test_kept_workers_follow_the_document_models_threshold():
+    """The document model's promotion threshold (and temperature) changed in place: the kept
+    workers' copy has the old one, so the next call starts new workers."""
+    import numpy as np
+
+    from filter.doc import N_DENSE, DocModel
+
+    # all-zero coefficients: every page is 1/3 promotion, a promotion page when the threshold is <= 1/3
+    doc = DocModel(coef=np.zeros((16 + N_DENSE, 3)), intercept=np.zeros(3), n_hash=16, promo_threshold=0.5)
+    cleaner = Cleaner(FakeModel(), doc_model=doc)
+    texts = make_texts(60, seed=11)
+    assert [r.doc_label for r in cleaner.clean_many(texts, n_jobs=2, chunksize=4)] != ["promo"] * 60
+    cleaner.doc_model.promo_threshold = 0.3
+    want = [cleaner.clean(t) for t in texts]
+    assert {r.doc_label for r in want} == {"promo"}
+    got = list(cleaner.clean_many(texts, n_jobs=2, chunksize=4))
+    assert [(r.doc_label, r.cleaned) for r in got] == [(r.doc_label, r.cleaned) for r in want]
+    assert cleaner._workers.started == 2
+    cleaner.close()
