@@ -351,15 +351,15 @@ class Cleaner:
                     yield None
                     return   # nothing after it is read: the iteration stops there
 
-        if self._workers is None:
-            from filter.parallel import WorkerPool
+        from filter.parallel import Same, WorkerPool
 
+        if self._workers is None:
             self._workers = WorkerPool()
         # what the workers' copy of this cleaner was made from: another model, document model,
         # policy or thresholds (the span model's, the document model's promotion threshold and
         # temperature) starts new workers; other changes made in place to a model are not seen:
         # close() first
-        key = (id(self.model), id(self.doc_model), self.policy,
+        key = (Same(self.model), Same(self.doc_model), self.policy,
                tuple(sorted(getattr(self.model, "thresholds", {}).items())),
                getattr(self.doc_model, "promo_threshold", None), getattr(self.doc_model, "temperature", None))
         for i, r in enumerate(imap_clean(self, checked(), n_jobs=n_jobs, chunksize=chunksize, caller_cleans=True,

@@ -334,6 +334,40 @@ def _stop_workers(pool: Any, shipped: "_Shipped", pid: int) -> None:
     _unship(shipped)
 
 
+_DEAD = object()
+
+
+class Same:
+    """An object's identity in a ``WorkerPool`` key: equal to another ``Same`` of that very
+    object while it lives. Reason: an ``id()`` is reused by a later object once the first is
+    freed, so a model dropped and replaced by one at its address looked unchanged. Holds the
+    object weakly where it can (a kept pool does not keep an old model alive)."""
+
+    __slots__ = ("_ref", "_weak", "__weakref__")
+
+    def __init__(self, obj: Any) -> None:
+        try:
+            self._ref: Any = weakref.ref(obj)
+            self._weak = True
+        except TypeError:   # None, or a type without weak references: held strongly
+            self._ref, self._weak = obj, False
+
+    def _obj(self) -> Any:
+        if not self._weak:
+            return self._ref
+        obj = self._ref()
+        return _DEAD if obj is None else obj
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Same):
+            return NotImplemented
+        obj = self._obj()
+        return obj is not _DEAD and obj is other._obj()
+
+    def __hash__(self) -> int:
+        return id(self._obj())
+
+
 @dataclass(eq=False)
 class _Workers:
     """One started pool of a ``WorkerPool``: the executor, the shipped cleaner its workers read

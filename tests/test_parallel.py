@@ -514,3 +514,17 @@ def test_kept_workers_follow_the_document_models_threshold():
     assert [(r.doc_label, r.cleaned) for r in got] == [(r.doc_label, r.cleaned) for r in want]
     assert cleaner._workers.started == 2
     cleaner.close()
+
+
+def test_kept_workers_are_not_reused_for_a_new_model_at_a_freed_models_address():
+    """The key named the models by ``id()``: a model dropped and replaced by another one that the
+    allocator put at the same address looked unchanged, and the kept workers went on cleaning
+    with the old model while the caller used the new one."""
+    texts = make_texts(60, seed=12)
+    cleaner = Cleaner(FakeModel(version="A"))
+    list(cleaner.clean_many(texts, n_jobs=2, chunksize=4))
+    cleaner.model = None   # the old model dropped first (say, to free its memory) ...
+    cleaner.model = FakeModel(version="B")   # ... and CPython usually reuses its address
+    assert {r.model_version for r in cleaner.clean_many(texts, n_jobs=2, chunksize=4)} == {"B"}
+    assert cleaner._workers.started == 2
+    cleaner.close()
