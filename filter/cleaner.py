@@ -175,11 +175,11 @@ class Cleaner:
         state["_workers"] = None
         return state
 
-    def close(self) -> None:
+    def close(self, wait: bool = False) -> None:
         """Stop the worker processes ``clean_many`` keeps (they also exit after 5 idle minutes
-        and at interpreter exit)."""
+        and at interpreter exit); with ``wait``, return once they have exited."""
         if self._workers is not None:
-            self._workers.close()
+            self._workers.close(wait)
 
     def __enter__(self) -> "Cleaner":
         return self

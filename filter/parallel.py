@@ -386,8 +386,11 @@ class _Workers:
     retired: bool = False
     stop: Any = None
 
+    pid: int = 0
+
     def __post_init__(self) -> None:
-        self.stop = weakref.finalize(self, _stop_workers, self.pool, self.shipped, os.getpid())
+        self.pid = os.getpid()
+        self.stop = weakref.finalize(self, _stop_workers, self.pool, self.shipped, self.pid)
 
 
 class WorkerPool:
@@ -444,12 +447,22 @@ class WorkerPool:
             if not finished or workers.retired:   # a retired pool stops with its last run
                 self._retire(workers)
 
-    def close(self) -> None:
-        """Stop the workers (now, or when the runs still using them end)."""
+    def close(self, wait: bool = False) -> None:
+        """Stop the workers (now, or when the runs still using them end); with ``wait``, return
+        once they are killed and reaped (unless a run still uses them)."""
         with self._lock:
-            if self._current is not None:
-                self._retire(self._current)
-                self._current = None
+            cur, self._current = self._current, None
+            if cur is None:
+                return
+            # waiting: stopped here rather than by ``stop`` (detached: it runs no more)
+            mine = wait and cur.users == 0 and cur.pid == os.getpid() and cur.stop.detach() is not None
+            if not mine:
+                self._retire(cur)
+                return
+            cur.retired = True
+        # loky's manager thread kills and joins the workers; this joins that thread
+        cur.pool.shutdown(wait=True, kill_workers=True)
+        _unship(cur.shipped)
 
     def _retire(self, workers: _Workers) -> None:
         workers.retired = True

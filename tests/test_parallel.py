@@ -528,3 +528,16 @@ def test_kept_workers_are_not_reused_for_a_new_model_at_a_freed_models_address()
     assert {r.model_version for r in cleaner.clean_many(texts, n_jobs=2, chunksize=4)} == {"B"}
     assert cleaner._workers.started == 2
     cleaner.close()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_close_wait_returns_once_the_workers_are_reaped():
+    """``close(wait=True)``: the workers are gone and reaped when it returns, so their peak
+    memory is in ``getrusage(RUSAGE_CHILDREN)`` (``filter bench``'s ``peak_worker_rss_mb`` read it
+    while the last round's kept workers were still alive)."""
+    cleaner = fake_cleaner()
+    list(cleaner.clean_many(make_texts(40, seed=13), n_jobs=3, chunksize=2))
+    pids = list(cleaner._workers._current.pool._processes)
+    assert pids
+    cleaner.close(wait=True)
+    assert not any(os.path.exists(f"/proc/{p}") for p in pids)   # not even a zombie: reaped
