@@ -362,9 +362,14 @@ class Cleaner:
         key = (Same(self.model), Same(self.doc_model), self.policy,
                tuple(sorted(getattr(self.model, "thresholds", {}).items())),
                getattr(self.doc_model, "promo_threshold", None), getattr(self.doc_model, "temperature", None))
-        for i, r in enumerate(imap_clean(self, checked(), n_jobs=n_jobs, chunksize=chunksize, caller_cleans=True,
-                                         keep=self._workers, keep_key=key)):
+        run = imap_clean(self, checked(), n_jobs=n_jobs, chunksize=chunksize, caller_cleans=True,
+                         keep=self._workers, keep_key=key)
+        for i, r in enumerate(run):
             if i in bad:
+                # the bad item was the last one read: the run ends here, and ends finished (a run
+                # left unfinished would stop the kept workers, which did nothing wrong)
+                for _ in run:
+                    pass
                 raise bad[i]
             yield r
 

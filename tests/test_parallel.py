@@ -541,3 +541,17 @@ def test_close_wait_returns_once_the_workers_are_reaped():
     assert pids
     cleaner.close(wait=True)
     assert not any(os.path.exists(f"/proc/{p}") for p in pids)   # not even a zombie: reaped
+
+
+def test_a_non_str_item_does_not_stop_the_kept_workers():
+    """A ``TypeError`` for a bad item is the caller's input, not a broken pool: the next call
+    reuses the workers."""
+    cleaner = fake_cleaner()
+    texts = make_texts(40, seed=14)
+    list(cleaner.clean_many(texts, n_jobs=2, chunksize=4))
+    with pytest.raises(TypeError, match=r"texts\[40\]"):
+        list(cleaner.clean_many(texts + [None], n_jobs=2, chunksize=4))
+    assert [r.cleaned for r in cleaner.clean_many(texts, n_jobs=2, chunksize=4)] == \
+        [cleaner.clean(t).cleaned for t in texts]
+    assert cleaner._workers.started == 1
+    cleaner.close()
