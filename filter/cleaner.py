@@ -175,11 +175,11 @@ class Cleaner:
         state["_workers"] = None
         return state
 
-    def close(self) -> None:
+    def close(self, wait: bool = False) -> None:
         """Stop the worker processes ``clean_many`` keeps (they also exit after 5 idle minutes
-        and at interpreter exit)."""
+        and at interpreter exit); with ``wait``, return once they have exited."""
         if self._workers is not None:
-            self._workers.close()
+            self._workers.close(wait)
 
     def __enter__(self) -> "Cleaner":
         return self
@@ -308,7 +308,10 @@ class Cleaner:
         ``n_jobs - 1`` workers (model loaded once per worker; ``filter.parallel.imap_clean`` with
         ``caller_cleans``: a document that kills its process, e.g. out of memory, can kill this one).
         The workers are kept for the next call (``close()`` or ``with cleaner:`` stops them; idle
-        ones exit after 5 minutes): a later call does not pay their ~0.8 s start-up again.
+        ones exit after 5 minutes): a later call does not pay their ~0.8 s start-up again. They
+        hold a copy of this cleaner: another model, document model or policy, or changed
+        thresholds (``model.thresholds``, ``doc_model.promo_threshold`` / ``temperature``) start
+        new ones; after any other change made in place to a model, call ``close()``.
 
         Every item must be a ``str``: any other value (``None`` included) raises ``TypeError``
         naming its position, whatever ``n_jobs`` is, when the iteration reaches it (results
@@ -348,17 +351,25 @@ class Cleaner:
                     yield None
                     return   # nothing after it is read: the iteration stops there
 
-        if self._workers is None:
-            from filter.parallel import WorkerPool
+        from filter.parallel import Same, WorkerPool
 
+        if self._workers is None:
             self._workers = WorkerPool()
         # what the workers' copy of this cleaner was made from: another model, document model,
-        # policy or thresholds starts new workers
-        key = (id(self.model), id(self.doc_model), self.policy,
-               tuple(sorted(getattr(self.model, "thresholds", {}).items())))
-        for i, r in enumerate(imap_clean(self, checked(), n_jobs=n_jobs, chunksize=chunksize, caller_cleans=True,
-                                         keep=self._workers, keep_key=key)):
+        # policy or thresholds (the span model's, the document model's promotion threshold and
+        # temperature) starts new workers; other changes made in place to a model are not seen:
+        # close() first
+        key = (Same(self.model), Same(self.doc_model), self.policy,
+               tuple(sorted(getattr(self.model, "thresholds", {}).items())),
+               getattr(self.doc_model, "promo_threshold", None), getattr(self.doc_model, "temperature", None))
+        run = imap_clean(self, checked(), n_jobs=n_jobs, chunksize=chunksize, caller_cleans=True,
+                         keep=self._workers, keep_key=key)
+        for i, r in enumerate(run):
             if i in bad:
+                # the bad item was the last one read: the run ends here, and ends finished (a run
+                # left unfinished would stop the kept workers, which did nothing wrong)
+                for _ in run:
+                    pass
                 raise bad[i]
             yield r
 

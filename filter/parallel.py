@@ -320,17 +320,77 @@ def _start_pool(cleaner: "Cleaner | _Shipped", jobs: int, threads: int, timeout:
                                timeout=timeout)
 
 
+def _stop_workers(pool: Any, shipped: "_Shipped", pid: int) -> None:
+    """Kill a kept pool's workers and free its shipped cleaner (run once, by ``_Workers.stop``).
+    In a process forked from the one that started them, only this process's copy of the
+    descriptor is closed: the workers and the file are the parent's."""
+    if os.getpid() != pid:
+        if shipped.fd is not None:
+            os.close(shipped.fd)
+        return
+    # no ``cancel()`` of pending futures (see ``imap_clean``); kill: a retired pool may still
+    # run an abandoned run's chunks
+    pool.shutdown(wait=False, kill_workers=True)
+    _unship(shipped)
+
+
+_DEAD = object()
+
+
+class Same:
+    """An object's identity in a ``WorkerPool`` key: equal to another ``Same`` of that very
+    object while it lives. Reason: an ``id()`` is reused by a later object once the first is
+    freed, so a model dropped and replaced by one at its address looked unchanged. Holds the
+    object weakly where it can (a kept pool does not keep an old model alive)."""
+
+    __slots__ = ("_ref", "_weak", "__weakref__")
+
+    def __init__(self, obj: Any) -> None:
+        try:
+            self._ref: Any = weakref.ref(obj)
+            self._weak = True
+        except TypeError:   # None, or a type without weak references: held strongly
+            self._ref, self._weak = obj, False
+
+    def _obj(self) -> Any:
+        if not self._weak:
+            return self._ref
+        obj = self._ref()
+        return _DEAD if obj is None else obj
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Same):
+            return NotImplemented
+        obj = self._obj()
+        return obj is not _DEAD and obj is other._obj()
+
+    def __hash__(self) -> int:
+        return id(self._obj())
+
+
 @dataclass(eq=False)
 class _Workers:
     """One started pool of a ``WorkerPool``: the executor, the shipped cleaner its workers read
     (kept until the pool is shut down: a worker that exits idle is restarted on the next task
-    and reads it again), what it was started for, and how many runs use it now."""
+    and reads it again), what it was started for, and how many runs use it now.
+
+    ``stop`` (a ``weakref.finalize``: it runs once) kills the workers and frees the shipped
+    cleaner; it also runs when the object is garbage-collected, e.g. with a Cleaner dropped
+    without ``close()``, whose shipped file (an unlinked temporary file as large as the pickled
+    cleaner) would otherwise stay open until the process exits."""
 
     pool: Any
     shipped: "_Shipped"
     key: Any
     users: int = 0
     retired: bool = False
+    stop: Any = None
+
+    pid: int = 0
+
+    def __post_init__(self) -> None:
+        self.pid = os.getpid()
+        self.stop = weakref.finalize(self, _stop_workers, self.pool, self.shipped, self.pid)
 
 
 class WorkerPool:
@@ -345,12 +405,15 @@ class WorkerPool:
     for another ``key`` (a cleaner with another model, document model, policy or thresholds) or
     another number of workers or threads is replaced. Idle workers exit after
     ``idle_timeout`` seconds (loky restarts them on the next task); ``close`` stops them now,
-    and every open pool is closed at interpreter exit.
+    and every open pool is closed at interpreter exit or when it is garbage-collected. A process
+    forked from this one does not use (or stop) this process's workers: it starts its own.
     """
 
     def __init__(self, idle_timeout: float = 300.0) -> None:
         self.idle_timeout = idle_timeout
-        self._lock = threading.Lock()
+        # reentrant: the garbage collector may finalise an abandoned run (``release``) on the
+        # thread that holds the lock in ``acquire``, at any allocation
+        self._lock = threading.RLock()
         self._current: _Workers | None = None
         self.started = 0   # pools started (a counter for tests and benchmarks)
         _OPEN_POOLS.add(self)
@@ -361,7 +424,8 @@ class WorkerPool:
         want = (key, workers, threads)
         with self._lock:
             cur = self._current
-            if cur is not None and (cur.retired or cur.key != want):
+            # the key first: comparing it may allocate, and so finalise (and retire) a run
+            if cur is not None and (cur.key != want or cur.retired):
                 self._retire(cur)
                 cur = self._current = None
             if cur is None:
@@ -383,23 +447,29 @@ class WorkerPool:
             if not finished or workers.retired:   # a retired pool stops with its last run
                 self._retire(workers)
 
-    def close(self) -> None:
-        """Stop the workers (now, or when the runs still using them end)."""
+    def close(self, wait: bool = False) -> None:
+        """Stop the workers (now, or when the runs still using them end); with ``wait``, return
+        once they are killed and reaped (unless a run still uses them)."""
         with self._lock:
-            if self._current is not None:
-                self._retire(self._current)
-                self._current = None
+            cur, self._current = self._current, None
+            if cur is None:
+                return
+            # waiting: stopped here rather than by ``stop`` (detached: it runs no more)
+            mine = wait and cur.users == 0 and cur.pid == os.getpid() and cur.stop.detach() is not None
+            if not mine:
+                self._retire(cur)
+                return
+            cur.retired = True
+        # loky's manager thread kills and joins the workers; this joins that thread
+        cur.pool.shutdown(wait=True, kill_workers=True)
+        _unship(cur.shipped)
 
     def _retire(self, workers: _Workers) -> None:
         workers.retired = True
         if self._current is workers and workers.users == 0:
             self._current = None
-        if workers.users == 0 and workers.shipped is not None:
-            # no ``cancel()`` of pending futures (see ``imap_clean``); kill: a retired pool may
-            # still run an abandoned run's chunks
-            workers.pool.shutdown(wait=False, kill_workers=True)
-            _unship(workers.shipped)
-            workers.shipped = None   # type: ignore[assignment]
+        if workers.users == 0:
+            workers.stop()   # once, however often a pool is retired
 
 
 _OPEN_POOLS: "weakref.WeakSet[WorkerPool]" = weakref.WeakSet()
@@ -409,6 +479,23 @@ _OPEN_POOLS: "weakref.WeakSet[WorkerPool]" = weakref.WeakSet()
 def _close_open_pools() -> None:
     for pool in list(_OPEN_POOLS):
         pool.close()
+
+
+def _forget_pools_after_fork() -> None:
+    """In a forked child: the kept pools are the parent's (their manager threads do not exist
+    here, so a task submitted to one never completes, and its workers are not this process's to
+    kill). Each ``WorkerPool`` forgets its pool (closing only the child's copy of the shipped
+    descriptor) and gets a new lock (another thread may have held it at the fork); the next
+    call starts workers of the child's own."""
+    for pool in list(_OPEN_POOLS):
+        pool._lock = threading.RLock()
+        cur, pool._current = pool._current, None
+        if cur is not None:
+            cur.stop()   # started by another process: closes this process's descriptor only
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools_after_fork)
 
 
 def imap_clean(

@@ -405,3 +405,153 @@ def test_kept_workers_stop_at_interpreter_exit():
     assert proc.stdout.splitlines()[0] == "200"
     pids = [int(p) for p in proc.stdout.split("pids", 1)[1].split()]
     assert pids and _gone(pids)
+
+
+def _names_the_shipped_file(fd: int) -> bool:
+    try:
+        return "filter-cleaner-" in os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_a_cleaner_dropped_without_close_frees_its_workers_and_shipped_file():
+    """A Cleaner (or a ``with_policy`` copy) garbage-collected with kept workers: its workers stop
+    and the descriptor of the shipped cleaner (an unlinked temporary file, ~33 MB with the
+    bundled models) is closed, not held until the process exits."""
+    import gc
+
+    cleaner = fake_cleaner()
+    list(cleaner.clean_many(make_texts(40, seed=8), n_jobs=2, chunksize=4))
+    kept = cleaner._workers._current
+    fd, pids = kept.shipped.fd, list(kept.pool._processes)
+    assert fd is not None and _names_the_shipped_file(fd)
+    del cleaner, kept
+    gc.collect()
+    assert not _names_the_shipped_file(fd)
+    assert _gone(pids)
+
+
+def test_an_abandoned_run_collected_inside_the_next_start_does_not_deadlock():
+    """The cyclic garbage collector may finalise an abandoned run (its ``release`` takes the
+    pool's lock) at any allocation, e.g. while ``acquire`` holds the lock and pickles the cleaner."""
+    code = (
+        "import sys, gc; sys.path[:0] = [%r, %r]\n"
+        "from fakes import fake_cleaner\n"
+        "from test_parallel import make_texts\n"
+        "import filter.parallel as P\n"
+        "from filter.cleaner import Policy\n"
+        "texts = make_texts(100, seed=9)\n"
+        "c = fake_cleaner()\n"
+        "it = c.clean_many(texts, n_jobs=2, chunksize=4)\n"
+        "next(it)\n"
+        "box = [it]; box.append(box)   # the abandoned run, caught in a reference cycle\n"
+        "del it, box\n"
+        "real = P._ship\n"
+        "def ship(cleaner):\n"
+        "    gc.collect()   # as the collector may, at any allocation of the pickling\n"
+        "    return real(cleaner)\n"
+        "P._ship = ship\n"
+        "c.policy = Policy(remove=('promo',))   # another key: acquire starts a new pool\n"
+        "print(len(list(c.clean_many(texts, n_jobs=2, chunksize=4))))\n"
+        "c.close()\n"
+    ) % (str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent))
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("clean_many deadlocked on the pool's lock")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["100"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_starts_its_own_workers_and_leaves_the_parents():
+    """A process forked while a Cleaner keeps workers inherits the parent's pool object, whose
+    manager thread does not exist in the child: the child's clean_many must start its own
+    workers (not wait forever on the parent's), and leave the parent's running."""
+    code = (
+        "import os, sys, faulthandler; sys.path[:0] = [%r, %r]\n"
+        "from fakes import fake_cleaner\n"
+        "from test_parallel import make_texts\n"
+        "texts = make_texts(60, seed=10)\n"
+        "c = fake_cleaner()\n"
+        "want = [c.clean(t).cleaned for t in texts]\n"
+        "assert [r.cleaned for r in c.clean_many(texts, n_jobs=2, chunksize=4)] == want\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    faulthandler.dump_traceback_later(30, exit=True)\n"
+        "    ok = [r.cleaned for r in c.clean_many(texts, n_jobs=2, chunksize=4)] == want\n"
+        "    c.close()\n"
+        "    sys.stdout.flush()\n"
+        "    os._exit(0 if ok else 3)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "print('child', os.waitstatus_to_exitcode(status))\n"
+        "assert [r.cleaned for r in c.clean_many(texts, n_jobs=2, chunksize=4)] == want\n"
+        "print('parent pools', c._workers.started)\n"
+        "c.close()\n"
+    ) % (str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=90)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["child", "0", "parent", "pools", "1"], proc.stderr[-2000:]
+
+
+def test_kept_workers_follow_the_document_models_threshold():
+    """The document model's promotion threshold (and temperature) changed in place: the kept
+    workers' copy has the old one, so the next call starts new workers."""
+    import numpy as np
+
+    from filter.doc import N_DENSE, DocModel
+
+    # all-zero coefficients: every page is 1/3 promotion, a promotion page when the threshold is <= 1/3
+    doc = DocModel(coef=np.zeros((16 + N_DENSE, 3)), intercept=np.zeros(3), n_hash=16, promo_threshold=0.5)
+    cleaner = Cleaner(FakeModel(), doc_model=doc)
+    texts = make_texts(60, seed=11)
+    assert [r.doc_label for r in cleaner.clean_many(texts, n_jobs=2, chunksize=4)] != ["promo"] * 60
+    cleaner.doc_model.promo_threshold = 0.3
+    want = [cleaner.clean(t) for t in texts]
+    assert {r.doc_label for r in want} == {"promo"}
+    got = list(cleaner.clean_many(texts, n_jobs=2, chunksize=4))
+    assert [(r.doc_label, r.cleaned) for r in got] == [(r.doc_label, r.cleaned) for r in want]
+    assert cleaner._workers.started == 2
+    cleaner.close()
+
+
+def test_kept_workers_are_not_reused_for_a_new_model_at_a_freed_models_address():
+    """The key named the models by ``id()``: a model dropped and replaced by another one that the
+    allocator put at the same address looked unchanged, and the kept workers went on cleaning
+    with the old model while the caller used the new one."""
+    texts = make_texts(60, seed=12)
+    cleaner = Cleaner(FakeModel(version="A"))
+    list(cleaner.clean_many(texts, n_jobs=2, chunksize=4))
+    cleaner.model = None   # the old model dropped first (say, to free its memory) ...
+    cleaner.model = FakeModel(version="B")   # ... and CPython usually reuses its address
+    assert {r.model_version for r in cleaner.clean_many(texts, n_jobs=2, chunksize=4)} == {"B"}
+    assert cleaner._workers.started == 2
+    cleaner.close()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_close_wait_returns_once_the_workers_are_reaped():
+    """``close(wait=True)``: the workers are gone and reaped when it returns, so their peak
+    memory is in ``getrusage(RUSAGE_CHILDREN)`` (``filter bench``'s ``peak_worker_rss_mb`` read it
+    while the last round's kept workers were still alive)."""
+    cleaner = fake_cleaner()
+    list(cleaner.clean_many(make_texts(40, seed=13), n_jobs=3, chunksize=2))
+    pids = list(cleaner._workers._current.pool._processes)
+    assert pids
+    cleaner.close(wait=True)
+    assert not any(os.path.exists(f"/proc/{p}") for p in pids)   # not even a zombie: reaped
+
+
+def test_a_non_str_item_does_not_stop_the_kept_workers():
+    """A ``TypeError`` for a bad item is the caller's input, not a broken pool: the next call
+    reuses the workers."""
+    cleaner = fake_cleaner()
+    texts = make_texts(40, seed=14)
+    list(cleaner.clean_many(texts, n_jobs=2, chunksize=4))
+    with pytest.raises(TypeError, match=r"texts\[40\]"):
+        list(cleaner.clean_many(texts + [None], n_jobs=2, chunksize=4))
+    assert [r.cleaned for r in cleaner.clean_many(texts, n_jobs=2, chunksize=4)] == \
+        [cleaner.clean(t).cleaned for t in texts]
+    assert cleaner._workers.started == 1
+    cleaner.close()
