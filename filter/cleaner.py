@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Protocol, Sequence
+from typing import Any, ClassVar, Iterable, Iterator, Protocol, Sequence
 
 from filter.doc import DEFAULT_DOC_MODEL
 from filter.spans import DOC_KEYS, LABELS, CleanResult, Span, check_spans
@@ -167,7 +167,8 @@ class Cleaner:
     policy: Policy = field(default_factory=Policy)
     doc_model: Any = None
     # the worker processes ``clean_many(n_jobs>1)`` keeps between calls (``filter.parallel.WorkerPool``)
-    _workers: Any = field(default=None, init=False, repr=False, compare=False)
+    # (a class-level default, not a dataclass field: ``dataclasses.asdict`` and ``replace`` ignore it)
+    _workers: ClassVar[Any] = None
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (e.g. for workers) without the kept worker pool."""

@@ -555,3 +555,14 @@ def test_a_non_str_item_does_not_stop_the_kept_workers():
         [cleaner.clean(t).cleaned for t in texts]
     assert cleaner._workers.started == 1
     cleaner.close()
+
+
+def test_a_cleaner_with_kept_workers_is_still_a_plain_dataclass():
+    import dataclasses
+
+    cleaner = fake_cleaner()
+    list(cleaner.clean_many(make_texts(20, seed=8), n_jobs=2, chunksize=4))
+    assert "_workers" not in dataclasses.asdict(cleaner)   # asdict used to fail on the pool's lock
+    copy = dataclasses.replace(cleaner, policy=Policy(remove=("promo",)))
+    assert copy._workers is None
+    cleaner.close()
