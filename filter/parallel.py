@@ -320,6 +320,28 @@ def _start_pool(cleaner: "Cleaner | _Shipped", jobs: int, threads: int, timeout:
                                timeout=timeout)
 
 
+def _kill(pool: Any, wait: bool = False) -> None:
+    """``pool.shutdown(kill_workers=True)`` without loky's manager-thread traceback.
+
+    Reason: loky's kill-shutdown fails the pending work items but leaves their ids queued, and
+    its manager thread then looks one up and dies on a ``KeyError``, printed to stderr as
+    "Exception in thread ExecutorManagerThread" whenever a run with chunks still queued is
+    stopped (a caller that breaks out of ``clean_many`` early): nothing leaked, but it reads like a
+    crash. The queued ids are taken out first, so the manager thread finds none; their futures
+    are failed by the shutdown as before. (``_work_ids`` is loky's; without it, the plain
+    shutdown.) No ``cancel()``: see ``imap_clean``."""
+    import queue
+
+    ids = getattr(pool, "_work_ids", None)
+    if ids is not None:
+        try:
+            while True:
+                ids.get_nowait()
+        except queue.Empty:
+            pass
+    pool.shutdown(wait=wait, kill_workers=True)
+
+
 def _stop_workers(pool: Any, shipped: "_Shipped", pid: int) -> None:
     """Kill a kept pool's workers and free its shipped cleaner (run once, by ``_Workers.stop``).
     In a process forked from the one that started them, only this process's copy of the
@@ -328,9 +350,8 @@ def _stop_workers(pool: Any, shipped: "_Shipped", pid: int) -> None:
         if shipped.fd is not None:
             os.close(shipped.fd)
         return
-    # no ``cancel()`` of pending futures (see ``imap_clean``); kill: a retired pool may still
-    # run an abandoned run's chunks
-    pool.shutdown(wait=False, kill_workers=True)
+    # kill: a retired pool may still run an abandoned run's chunks
+    _kill(pool)
     _unship(shipped)
 
 
@@ -461,7 +482,7 @@ class WorkerPool:
                 return
             cur.retired = True
         # loky's manager thread kills and joins the workers; this joins that thread
-        cur.pool.shutdown(wait=True, kill_workers=True)
+        _kill(cur.pool, wait=True)
         _unship(cur.shipped)
 
     def _retire(self, workers: _Workers) -> None:
@@ -622,7 +643,10 @@ def imap_clean(
         if kept is not None:
             keep.release(kept, finished)   # type: ignore[union-attr]
         else:
-            pool.shutdown(wait=False, kill_workers=not finished)
+            if finished:
+                pool.shutdown(wait=False)
+            else:
+                _kill(pool)
             _unship(shipped)   # type: ignore[arg-type]
 
 

@@ -283,6 +283,24 @@ def test_breaking_out_of_clean_many_stops_its_workers_and_the_interpreter_exits(
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "broke after 10" in proc.stdout
     assert "InvalidStateError" not in proc.stderr
+    # loky's kill-shutdown left the failed items' ids queued: its manager thread died on one
+    assert "Exception in thread" not in proc.stderr and "KeyError" not in proc.stderr, proc.stderr[-2000:]
+
+
+def test_stopping_a_per_run_pool_early_prints_no_manager_thread_traceback():
+    code = (
+        "import sys; sys.path[:0] = [%r, %r]\n"
+        "from fakes import fake_cleaner\n"
+        "from filter.parallel import imap_clean\n"
+        "it = imap_clean(fake_cleaner(), ['satu Gacor77'] * 400, n_jobs=2, chunksize=2)\n"
+        "for _ in range(10):\n"
+        "    next(it)\n"
+        "it.close()\n"
+        "import time; time.sleep(0.5)\n"
+    ) % (str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Exception in thread" not in proc.stderr and "KeyError" not in proc.stderr, proc.stderr[-2000:]
 
 
 def test_a_late_worker_never_reads_a_reused_descriptor(tmp_path):
