@@ -35,18 +35,21 @@ def compiled_walk():
     return _COMPILED[0]
 
 
-def _walk(X, feature, threshold, child, nan_right, value, roots, out, res):  # pragma: no cover - compiled
+def _walk(Xt, feature, threshold, child, nan_right, value, roots, out, res):  # pragma: no cover - compiled
     """Add every tree's leaf value to ``res`` (rows × outputs, holding the baseline), tree by tree
-    in order (scikit-learn's summation order)."""
+    in order (scikit-learn's summation order). ``Xt`` is the input transposed (features × rows):
+    a tree's rows are walked one after another, so a node's feature is read across consecutive
+    rows from one contiguous run (row-major input strides a whole row per read: 0.140 against
+    0.111 ms per article on 1,024 articles' context and token model inputs, same sums)."""
     for t in range(roots.shape[0]):
         k = out[t]
-        for i in range(X.shape[0]):
+        for i in range(Xt.shape[1]):
             node = roots[t]
             while True:
                 left = child[2 * node]
                 if left == node:
                     break
-                x = X[i, feature[node]]
+                x = Xt[feature[node], i]
                 if x > threshold[node] or (x != x and nan_right[node]):
                     node = child[2 * node + 1]
                 else:
@@ -137,7 +140,7 @@ class CompiledTrees:
         walk = compiled_walk() if n >= COMPILED_MIN_ROWS else None
         if walk is not None:
             res = np.tile(self.baseline, (n, 1))
-            return walk(np.ascontiguousarray(X, dtype=np.float64), self.feature, self.threshold, self.child,
+            return walk(np.ascontiguousarray(np.asarray(X, dtype=np.float64).T), self.feature, self.threshold, self.child,
                         self.nan_right, self.value, self.roots, self.out, res)
         out = np.empty((n, self.n_out))
         for a in range(0, n, chunk):
