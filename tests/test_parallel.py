@@ -27,6 +27,16 @@ def make_texts(n: int, seed: int = 0) -> list[str]:
     return out
 
 
+_PATHS = (str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent))
+
+
+def run_script(body: str, imports: str = "sys", timeout: float = 60) -> subprocess.CompletedProcess:
+    """``body`` run by a fresh interpreter that imports ``imports`` and finds the project and
+    these tests' helpers (``fakes``, ``test_parallel``) on its path."""
+    code = f"import {imports}; sys.path[:0] = {list(_PATHS)!r}\n" + body
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+
+
 def test_effective_jobs():
     cores = os.cpu_count() or 1
     assert effective_jobs(None) == cores and effective_jobs(-1) == cores
@@ -270,7 +280,6 @@ def test_breaking_out_of_clean_many_stops_its_workers_and_the_interpreter_exits(
     # cancelling loky futures before shutdown killed loky's manager thread: the worker stayed
     # and the interpreter hung at exit
     code = (
-        "import sys; sys.path[:0] = [%r, %r]\n"
         "from fakes import fake_cleaner\n"
         "n = 0\n"
         "for r in fake_cleaner().clean_many(['satu Gacor77'] * 400, n_jobs=2, chunksize=2):\n"
@@ -278,8 +287,8 @@ def test_breaking_out_of_clean_many_stops_its_workers_and_the_interpreter_exits(
         "    if n == 10:\n"
         "        break\n"
         "print('broke after', n)\n"
-    ) % (str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    )
+    proc = run_script(code)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "broke after 10" in proc.stdout
     assert "InvalidStateError" not in proc.stderr
@@ -289,7 +298,6 @@ def test_breaking_out_of_clean_many_stops_its_workers_and_the_interpreter_exits(
 
 def test_stopping_a_per_run_pool_early_prints_no_manager_thread_traceback():
     code = (
-        "import sys; sys.path[:0] = [%r, %r]\n"
         "from fakes import fake_cleaner\n"
         "from filter.parallel import imap_clean\n"
         "it = imap_clean(fake_cleaner(), ['satu Gacor77'] * 400, n_jobs=2, chunksize=2)\n"
@@ -297,8 +305,8 @@ def test_stopping_a_per_run_pool_early_prints_no_manager_thread_traceback():
         "    next(it)\n"
         "it.close()\n"
         "import time; time.sleep(0.5)\n"
-    ) % (str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    )
+    proc = run_script(code)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Exception in thread" not in proc.stderr and "KeyError" not in proc.stderr, proc.stderr[-2000:]
 
@@ -412,13 +420,12 @@ def test_a_cleaner_with_kept_workers_pickles_without_them():
 
 def test_kept_workers_stop_at_interpreter_exit():
     code = (
-        "import sys; sys.path[:0] = [%r, %r]\n"
         "from fakes import fake_cleaner\n"
         "c = fake_cleaner()\n"
         "print(len(list(c.clean_many(['satu Gacor77'] * 200, n_jobs=2, chunksize=2))))\n"
         "print('pids', *c._workers._current.pool._processes)\n"
-    ) % (str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    )
+    proc = run_script(code)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.splitlines()[0] == "200"
     pids = [int(p) for p in proc.stdout.split("pids", 1)[1].split()]
@@ -454,7 +461,6 @@ def test_an_abandoned_run_collected_inside_the_next_start_does_not_deadlock():
     """The cyclic garbage collector may finalise an abandoned run (its ``release`` takes the
     pool's lock) at any allocation, e.g. while ``acquire`` holds the lock and pickles the cleaner."""
     code = (
-        "import sys, gc; sys.path[:0] = [%r, %r]\n"
         "from fakes import fake_cleaner\n"
         "from test_parallel import make_texts\n"
         "import filter.parallel as P\n"
@@ -473,9 +479,9 @@ def test_an_abandoned_run_collected_inside_the_next_start_does_not_deadlock():
         "c.policy = Policy(remove=('promo',))   # another key: acquire starts a new pool\n"
         "print(len(list(c.clean_many(texts, n_jobs=2, chunksize=4))))\n"
         "c.close()\n"
-    ) % (str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent))
+    )
     try:
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        proc = run_script(code, imports="sys, gc")
     except subprocess.TimeoutExpired:
         pytest.fail("clean_many deadlocked on the pool's lock")
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -488,7 +494,6 @@ def test_a_forked_child_starts_its_own_workers_and_leaves_the_parents():
     manager thread does not exist in the child: the child's clean_many must start its own
     workers (not wait forever on the parent's), and leave the parent's running."""
     code = (
-        "import os, sys, faulthandler; sys.path[:0] = [%r, %r]\n"
         "from fakes import fake_cleaner\n"
         "from test_parallel import make_texts\n"
         "texts = make_texts(60, seed=10)\n"
@@ -507,8 +512,8 @@ def test_a_forked_child_starts_its_own_workers_and_leaves_the_parents():
         "assert [r.cleaned for r in c.clean_many(texts, n_jobs=2, chunksize=4)] == want\n"
         "print('parent pools', c._workers.started)\n"
         "c.close()\n"
-    ) % (str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=90)
+    )
+    proc = run_script(code, imports="os, sys, faulthandler", timeout=90)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["child", "0", "parent", "pools", "1"], proc.stderr[-2000:]
 
