@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
+from filter.features import code_point_table
 from filter.normalize import normalize
 from filter.runtime import ModelError
 
@@ -149,15 +150,15 @@ def _word_cols(cp, flags, crc, brand_hash, n_hash):  # pragma: no cover - compil
     m = 0
     i = 0
     while i < n:
-        if flags[i] & 4 == 0:   # _WORD
+        if flags[i] & _WORD == 0:
             i += 1
             continue
         c32 = np.uint32(0xFFFFFFFF)
         some = 0
-        while i < n and flags[i] & 4:
+        while i < n and flags[i] & _WORD:
             f = flags[i]
             # the OR of the flags, alpha and digit flipped: "not all alpha", "not all digits"
-            some |= f ^ (2 | 16)
+            some |= f ^ (_ALPHA | _DIGIT)
             c = cp[i]
             if c < 0x80:
                 nb = 1
@@ -177,8 +178,7 @@ def _word_cols(cp, flags, crc, brand_hash, n_hash):  # pragma: no cover - compil
                 c32 = crc[(c32 ^ np.uint32(b)) & np.uint32(0xFF)] ^ (c32 >> np.uint32(8))
             i += 1
         hs[m] = np.int64(c32 ^ np.uint32(0xFFFFFFFF))
-        need = 2 | 16 | 8 | 32   # _ALPHA | _DIGIT | _DEC | _LETTER
-        brand[m] = (some & need) == need
+        brand[m] = (some & _BRAND_NEED) == _BRAND_NEED
         m += 1
     nbrand = 0
     for j in range(m):
@@ -232,29 +232,29 @@ def _shape_counts(cp, flags, links):  # pragma: no cover - compiled
         j = i
         while j < end:
             f = flags[j]
-            if f & 4:   # a word: its characters are counted in its own loop
+            if f & _WORD:   # a word: its characters are counted in its own loop
                 some = 0
-                while j < end and flags[j] & 4:
+                while j < end and flags[j] & _WORD:
                     f = flags[j]
-                    some |= f ^ (2 | 16)
-                    if f & 1:
+                    some |= f ^ (_ALPHA | _DIGIT)
+                    if f & _UPPER:
                         out[6] += 1
-                    if f & 2:
+                    if f & _ALPHA:
                         out[7] += 1
                     if first < 0:
                         first = j
                     last = j
                     j += 1
                 out[3] += 1
-                if (some & (2 | 16 | 8 | 32)) == (2 | 16 | 8 | 32):
+                if (some & _BRAND_NEED) == _BRAND_NEED:
                     out[2] += 1
                     brand_line = True
                 continue
-            if f & 1:
+            if f & _UPPER:
                 out[6] += 1
-            if f & 2:
+            if f & _ALPHA:
                 out[7] += 1
-            if f & 64 == 0:
+            if f & _SPACE == 0:
                 if first < 0:
                     first = j
                 last = j
@@ -349,6 +349,9 @@ def dense_features(text: str, max_chars: int = 20000) -> np.ndarray:
 # per-character flags: str.isupper, str.isalpha, regex \w (str.isalnum or "_"), regex \d
 # (str.isdecimal), str.isdigit, [^\W\d_] (a word character, not \d, not "_"), str.isspace
 _UPPER, _ALPHA, _WORD, _DEC, _DIGIT, _LETTER, _SPACE = 1, 2, 4, 8, 16, 32, 64
+# a brand-shaped word: some character not a letter, some not a digit, a \d and a [^\W\d_] (the OR
+# of its flags with alpha and digit flipped holds all four)
+_BRAND_NEED = _ALPHA | _DIGIT | _DEC | _LETTER
 _BMP_FLAGS: np.ndarray | None = None
 
 
@@ -368,15 +371,7 @@ def _cp_flags(s: str) -> tuple[np.ndarray, np.ndarray]:
     global _BMP_FLAGS
     if _BMP_FLAGS is None:
         _BMP_FLAGS = _flags_of([chr(i) for i in range(0x10000)])
-    cp = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    bmp = cp < 0x10000
-    if bmp.all():
-        flags = _BMP_FLAGS[cp]
-    else:
-        flags = np.zeros(len(cp), dtype=np.uint8)
-        flags[bmp] = _BMP_FLAGS[cp[bmp]]
-        flags[~bmp] = _flags_of([chr(c) for c in cp[~bmp].tolist()])
-    return cp, flags
+    return code_point_table(s, _BMP_FLAGS, _flags_of)
 
 
 def _char_flags(s: str) -> tuple[np.ndarray, np.ndarray]:
@@ -400,9 +395,8 @@ def _brand_words(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return starts, np.zeros(0, dtype=bool)
     # per word, the OR of its characters' flags, the alpha and digit bits flipped ("a character
     # that is not ..."); the characters after a word up to the next one are masked to zero
-    need = _ALPHA | _DIGIT | _DEC | _LETTER
     some = np.bitwise_or.reduceat(np.where(word, flags ^ (_ALPHA | _DIGIT), 0).astype(np.uint8), starts)
-    return starts, (some & need) == need
+    return starts, (some & _BRAND_NEED) == _BRAND_NEED
 
 
 @dataclass(frozen=True)

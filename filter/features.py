@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -445,6 +445,21 @@ _WORDISH_CHAR = re.compile(rf"[{_WORDISH}]")
 _JOINER_CHAR = re.compile(rf"[{re.escape(_TOKEN_JOINERS)}]")
 
 
+def code_point_table(text: str, table: np.ndarray, classify: Callable[[list[str]], np.ndarray]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of ``text`` (``surrogatepass``: lone surrogates too) and a value per code
+    point: ``table[cp]`` in the Basic Multilingual Plane (``table`` has 0x10000 entries),
+    ``classify`` of the characters beyond it (rare: emoji, styled letters)."""
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if not len(cp) or cp.max() < 0x10000:
+        return cp, table[cp]
+    out = np.zeros(len(cp), dtype=table.dtype)
+    bmp = cp < 0x10000
+    out[bmp] = table[cp[bmp]]
+    out[~bmp] = classify([chr(c) for c in cp[~bmp].tolist()])
+    return cp, out
+
+
 def _char_classes(chars: Sequence[str]) -> np.ndarray:
     """1 for a ``_WORDISH`` character, 2 for a joiner, 0 otherwise (by the regexes themselves)."""
     return np.fromiter((1 if _WORDISH_CHAR.match(c) else 2 if _JOINER_CHAR.match(c) else 0 for c in chars),
@@ -487,12 +502,4 @@ def token_offsets(text: str) -> np.ndarray | None:
     if loaded is None:
         return None
     scan, table = loaded
-    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    if len(cp) and cp.max() >= 0x10000:
-        cls = np.zeros(len(cp), dtype=np.uint8)
-        bmp = cp < 0x10000
-        cls[bmp] = table[cp[bmp]]
-        cls[~bmp] = _char_classes([chr(c) for c in cp[~bmp].tolist()])
-    else:
-        cls = table[cp]
-    return scan(cls)
+    return scan(code_point_table(text, table, _char_classes)[1])
