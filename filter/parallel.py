@@ -33,7 +33,7 @@ import time
 import weakref
 from collections import deque
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Any, Iterable, Iterator, Literal, Protocol, Sequence
 
@@ -320,6 +320,17 @@ def _start_pool(cleaner: "Cleaner | _Shipped", jobs: int, threads: int, timeout:
                                timeout=timeout)
 
 
+def _start_shipped(cleaner: "Cleaner", jobs: int, threads: int, timeout: float | None = None) -> tuple[Any, "_Shipped"]:
+    """``cleaner`` shipped (``_ship``) and a pool whose workers read it (``_start_pool``); the
+    shipped file is freed if the pool cannot start."""
+    shipped = _ship(cleaner)
+    try:
+        return _start_pool(shipped, jobs, threads, timeout=timeout), shipped
+    except BaseException:
+        _unship(shipped)
+        raise
+
+
 def _kill(pool: Any, wait: bool = False) -> None:
     """``pool.shutdown(kill_workers=True)`` without loky's manager-thread traceback.
 
@@ -342,16 +353,17 @@ def _kill(pool: Any, wait: bool = False) -> None:
     pool.shutdown(wait=wait, kill_workers=True)
 
 
-def _stop_workers(pool: Any, shipped: "_Shipped", pid: int) -> None:
-    """Kill a kept pool's workers and free its shipped cleaner (run once, by ``_Workers.stop``).
-    In a process forked from the one that started them, only this process's copy of the
-    descriptor is closed: the workers and the file are the parent's."""
+def _stop_workers(pool: Any, shipped: "_Shipped", pid: int, wait: bool = False) -> None:
+    """Kill a kept pool's workers (with ``wait``, return once loky has reaped them) and free its
+    shipped cleaner (run once, by ``_Workers.stop``). In a process forked from the one that
+    started them, only this process's copy of the descriptor is closed: the workers and the
+    file are the parent's."""
     if os.getpid() != pid:
         if shipped.fd is not None:
             os.close(shipped.fd)
         return
     # kill: a retired pool may still run an abandoned run's chunks
-    _kill(pool)
+    _kill(pool, wait=wait)
     _unship(shipped)
 
 
@@ -405,13 +417,10 @@ class _Workers:
     key: Any
     users: int = 0
     retired: bool = False
-    stop: Any = None
-
-    pid: int = 0
+    stop: Any = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.pid = os.getpid()
-        self.stop = weakref.finalize(self, _stop_workers, self.pool, self.shipped, self.pid)
+        self.stop = weakref.finalize(self, _stop_workers, self.pool, self.shipped, os.getpid())
 
 
 class WorkerPool:
@@ -450,12 +459,7 @@ class WorkerPool:
                 self._retire(cur)
                 cur = self._current = None
             if cur is None:
-                shipped = _ship(cleaner)
-                try:
-                    pool = _start_pool(shipped, workers, threads, timeout=self.idle_timeout)
-                except BaseException:
-                    _unship(shipped)
-                    raise
+                pool, shipped = _start_shipped(cleaner, workers, threads, timeout=self.idle_timeout)
                 cur = self._current = _Workers(pool, shipped, want)
                 self.started += 1
             cur.users += 1
@@ -475,15 +479,14 @@ class WorkerPool:
             cur, self._current = self._current, None
             if cur is None:
                 return
-            # waiting: stopped here rather than by ``stop`` (detached: it runs no more)
-            mine = wait and cur.users == 0 and cur.pid == os.getpid() and cur.stop.detach() is not None
-            if not mine:
+            # waiting: stopped here, outside the lock, rather than by ``stop`` (detached: it runs no more)
+            detached = cur.stop.detach() if wait and cur.users == 0 else None
+            if detached is None:
                 self._retire(cur)
                 return
             cur.retired = True
-        # loky's manager thread kills and joins the workers; this joins that thread
-        _kill(cur.pool, wait=True)
-        _unship(cur.shipped)
+        _, _, args, _ = detached   # (object, function, args, kwargs)
+        _stop_workers(*args, wait=True)
 
     def _retire(self, workers: _Workers) -> None:
         workers.retired = True
@@ -595,15 +598,7 @@ def imap_clean(
     threads = threads_per_worker or max(1, (os.cpu_count() or 1) // jobs)
     cap = _thread_cap(threads) if caller_cleans else None   # the caller, while it cleans: the workers' cap
     kept = keep.acquire(cleaner, keep_key, workers, threads) if keep is not None else None
-    if kept is not None:
-        pool, shipped = kept.pool, None
-    else:
-        shipped = _ship(cleaner)
-        try:
-            pool = _start_pool(shipped, workers, threads)
-        except BaseException:
-            _unship(shipped)
-            raise
+    pool, shipped = (kept.pool, None) if kept is not None else _start_shipped(cleaner, workers, threads)
     chunks = _chunks(source, chunksize)
     more = True
     finished = False
