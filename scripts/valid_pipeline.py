@@ -32,26 +32,6 @@ from filter.training.stacking import FixedVerdicts, doc_proba_out_of_fold
 KINDS = {"web_promo": "P", "web_news": "H", "web_page": "B"}
 
 
-class OutOfFold:
-    """The document model with its probabilities replaced by out-of-fold ones (looked up by text):
-    the same labels, threshold and verdicts as ``Cleaner`` uses."""
-
-    def __init__(self, doc, fixed: FixedVerdicts) -> None:
-        self.doc, self.fixed, self.classes = doc, fixed, doc.classes
-
-    def predict_proba(self, texts):
-        return self.fixed.predict_proba(texts)
-
-    def label_of(self, proba):
-        return self.doc.label_of(proba)
-
-    def verdicts_of(self, proba):
-        return self.doc.verdicts_of(proba)
-
-    def verdicts(self, texts):
-        return self.doc.verdicts_of(self.predict_proba(texts))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, required=True)
@@ -76,7 +56,7 @@ def main() -> None:
     from filter.cleaner import DEFAULT_MODEL
 
     model = load_model(args.model or DEFAULT_MODEL)
-    verdicts = OutOfFold(doc, FixedVerdicts([d["text"] for d in va], proba))
+    verdicts = FixedVerdicts([d["text"] for d in va], proba, doc=doc)   # out-of-fold, labelled by doc
     cleaner = Cleaner(model.attach_doc_model(verdicts), doc_model=verdicts)
     pages = [d for d in va if d.get("origin") in KINDS]
     sets = {"web pages": pages, **{f"web-{k}": [d for d in pages if KINDS[d["origin"]] == k]

@@ -144,6 +144,21 @@ def test_fixed_verdicts_look_up_precomputed_probabilities_by_text():
     np.testing.assert_allclose(m.attach_doc_model(fv)._doc_proba(["a"], None), [[1, 0, 0]])
 
 
+def test_fixed_verdicts_with_the_document_model_give_its_page_verdicts():
+    from filter.doc import load_doc_model
+    from filter.training.stacking import FixedVerdicts
+
+    doc = load_doc_model()
+    proba = np.array([[0.9, 0.05, 0.05], [0.1, 0.1, 0.8], [0.2, 0.2, 0.6]])
+    fv = FixedVerdicts(["a", "b", "c"], proba, doc=doc)
+    got = [v.label for v in fv.verdicts(["a", "b", "c"])]
+    assert got == [v.label for v in doc.verdicts_of(proba.astype(np.float32))]
+    assert got[:2] == ["ordinary", "promo"] and doc.promo_threshold > 0.6   # 0.6 < threshold: not promo
+    assert got[2] != "promo"
+    with pytest.raises(TypeError, match="doc="):   # probabilities only without the labelling model
+        FixedVerdicts(["a"], proba[:1]).verdicts(["a"])
+
+
 def test_fit_model_wants_the_verdicts_and_the_document_model_together():
     from filter.training.fit import fit_model
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -31,15 +31,32 @@ __all__ = ["span_doc_group", "fold_of_group", "doc_proba_out_of_fold", "FixedVer
 
 class FixedVerdicts:
     """Stands in for the document model with probabilities computed beforehand (out of fold),
-    looked up by text: the validation documents' verdicts when choosing thresholds."""
+    looked up by text: the validation documents' verdicts when choosing thresholds. With
+    ``doc`` (the document model whose threshold labels them), it also gives the page verdicts
+    (``verdicts_of``/``verdicts``), so a ``Cleaner`` can run its page steps on them."""
 
     classes = CLASSES
 
-    def __init__(self, texts: Sequence[str], proba: np.ndarray) -> None:
+    def __init__(self, texts: Sequence[str], proba: np.ndarray, doc: Any = None) -> None:
         self._by_text = dict(zip(texts, np.asarray(proba, dtype=np.float32)))
+        self.doc = doc
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return np.array([self._by_text[t] for t in texts], dtype=np.float32).reshape(len(texts), len(CLASSES))
+
+    def _labeller(self) -> Any:
+        if self.doc is None:
+            raise TypeError("FixedVerdicts without a document model (doc=...) gives probabilities only")
+        return self.doc
+
+    def label_of(self, proba: np.ndarray) -> np.ndarray:
+        return self._labeller().label_of(proba)
+
+    def verdicts_of(self, proba: np.ndarray) -> list:
+        return self._labeller().verdicts_of(proba)
+
+    def verdicts(self, texts: Sequence[str]) -> list:
+        return self.verdicts_of(self.predict_proba(texts))
 
 
 def span_doc_group(rec: dict) -> str:
